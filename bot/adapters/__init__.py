@@ -1,0 +1,1 @@
+"""Platform adapters: each one translates payloads in and renders replies out."""

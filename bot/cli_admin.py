@@ -1,0 +1,420 @@
+"""Administration subcommands: post, summary, export, subscriptions, cycles, roles, forget."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import re
+import sys
+from contextlib import ExitStack
+from datetime import date
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.core.cycles import CycleError, new_cycle
+from bot.core.permissions import Access, Role, Scope
+from bot.export import summary_json, write_csv, write_json
+from bot.reading import ReadError
+from bot.wiring import build
+
+PLATFORMS = ("console", "slack", "dingtalk")
+_PERSON = re.compile(r"^(console|slack|dingtalk):\S+$")
+
+
+def actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def person_arg(text: str) -> str:
+    if not _PERSON.match(text):
+        raise argparse.ArgumentTypeError(
+            f"write a person as PLATFORM:ID, e.g. console:bob or slack:U024BE7LH (got {text!r})"
+        )
+    return text
+
+
+def time_arg(text: str) -> str:
+    match = re.match(r"^([01]?\d|2[0-3]):([0-5]\d)$", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"write the time as HH:MM, e.g. 09:30 (got {text!r})")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def zone_arg(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (KeyError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {text!r} (use Area/City, e.g. Asia/Shanghai)"
+        ) from None
+    return text
+
+
+def dates_arg(text: str) -> frozenset[date]:
+    try:
+        return frozenset(date.fromisoformat(d.strip()) for d in text.split(",") if d.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"write days off as YYYY-MM-DD,YYYY-MM-DD (got {text!r})"
+        ) from None
+
+
+def add_commands(commands: Any) -> None:
+    def channel_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--platform", choices=PLATFORMS, required=True)
+        p.add_argument(
+            "--channel",
+            required=True,
+            help="channel id (Slack C…, DingTalk cid…, console: console)",
+        )
+        p.add_argument(
+            "--workspace", default=None, help="Slack team id / DingTalk corp id (console: local)"
+        )
+
+    post = commands.add_parser(
+        "post", help="post today's criterion to one subscription now (at most once a day)"
+    )
+    channel_args(post)
+    post.set_defaults(handler=cmd_post)
+
+    summary = commands.add_parser(
+        "summary", help="evidence summary for a channel, a person or everyone"
+    )
+    summary.add_argument("--channel", help="PLATFORM:CHANNEL, e.g. console:console")
+    summary.add_argument("--user", type=person_arg, help="PLATFORM:ID, e.g. console:bob")
+    summary.add_argument("--cycle", help="2026Q4 or a named cycle (default: the current one)")
+    summary.add_argument("--value", help="a value key or name, e.g. customer-first or 客户第一")
+    summary.add_argument("--format", choices=("text", "json"), default="text")
+    summary.set_defaults(handler=cmd_summary)
+
+    export = commands.add_parser(
+        "export", help="stream every case of a cycle as CSV (Excel-ready) or JSON"
+    )
+    export.add_argument("--cycle", required=True, help="2026Q4 or a named cycle")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--out", help="write to this file instead of standard output")
+    export.set_defaults(handler=cmd_export)
+
+    subscribe = commands.add_parser("subscribe", help="daily posts in a channel at a local time")
+    channel_args(subscribe)
+    subscribe.add_argument(
+        "--at", type=time_arg, default="09:30", help="local time HH:MM (default 09:30)"
+    )
+    subscribe.add_argument(
+        "--tz", type=zone_arg, default=None, help="time zone (default BOT_TIMEZONE)"
+    )
+    subscribe.add_argument(
+        "--country", default="CN", help="holiday calendar, ISO code (default CN)"
+    )
+    subscribe.add_argument(
+        "--days-off", type=dates_arg, default=frozenset(), help="extra company days off"
+    )
+    subscribe.set_defaults(handler=cmd_subscribe)
+
+    unsubscribe = commands.add_parser(
+        "unsubscribe", help="stop daily posts in a channel (cases are kept)"
+    )
+    channel_args(unsubscribe)
+    unsubscribe.set_defaults(handler=cmd_unsubscribe)
+
+    listing = commands.add_parser("subscriptions", help="list subscribed channels")
+    listing.set_defaults(handler=cmd_subscriptions)
+
+    cycles = commands.add_parser("cycles", help="appraisal cycles").add_subparsers(
+        metavar="ACTION", required=True
+    )
+    add = cycles.add_parser("add", help="add a named cycle with dates")
+    add.add_argument("--id", required=True, help="e.g. 2026H2")
+    add.add_argument("--start", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    add.add_argument("--end", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    add.set_defaults(handler=cmd_cycles_add)
+    cycles.add_parser("list", help="named cycles and the current one").set_defaults(
+        handler=cmd_cycles_list
+    )
+
+    roles = commands.add_parser("roles", help="admins and managers").add_subparsers(
+        metavar="ACTION", required=True
+    )
+    for name, handler in (("grant", cmd_roles_grant), ("revoke", cmd_roles_revoke)):
+        action = roles.add_parser(name, help=f"{name} a role")
+        action.add_argument("--role", choices=[r.value for r in Role], required=True)
+        action.add_argument("--user", type=person_arg, required=True, help="PLATFORM:ID")
+        action.add_argument(
+            "--channel", help="managers: the channel they manage (PLATFORM:CHANNEL or CHANNEL)"
+        )
+        action.set_defaults(handler=handler)
+    roles.add_parser("list", help="every grant").set_defaults(handler=cmd_roles_list)
+
+    forget = commands.add_parser(
+        "forget", help="erase a person: cases about them, their name as nominator"
+    )
+    forget.add_argument("--user", type=person_arg, required=True, help="PLATFORM:ID")
+    forget.set_defaults(handler=cmd_forget)
+
+    audit = commands.add_parser("audit", help="the newest audit-log entries")
+    audit.add_argument("--limit", type=int, default=50)
+    audit.set_defaults(handler=cmd_audit)
+
+
+def _workspace(args: argparse.Namespace) -> str:
+    return args.workspace or ("local" if args.platform == "console" else "default")
+
+
+def _channel_key(channel: str, user: str) -> str:
+    channel = channel.lstrip("#")
+    return channel if ":" in channel else f"{user.split(':', 1)[0]}:{channel}"
+
+
+def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        sub = rt.repo.subscriptions.get(
+            platform=args.platform, workspace=_workspace(args), channel=args.channel
+        )
+        if sub is None or not sub.active:
+            print(rt.templates.render("not_subscribed"), file=sys.stderr)
+            return 1
+        if args.platform != "console":
+            print(
+                f"values-bot cannot post to {args.platform} yet in this version.", file=sys.stderr
+            )
+            return 2
+        shown: list[str] = []
+        outcome = rt.posts.post_now(
+            sub,
+            lambda _s, daily, criterion, workday: (
+                shown.append(rt.text.daily_post(criterion, workday=workday))
+                or f"post-{daily.local_date}"
+            ),
+        )
+        channel = f"#{args.channel}"
+        if outcome.post is None:
+            print(rt.templates.render("post_already", channel=channel, date=outcome.local_date))
+            return 0
+        if not outcome.workday:
+            print(rt.templates.render("post_not_due", channel=channel, date=outcome.local_date))
+        print("\n".join(shown))
+        criterion = rt.rubric.criterion(outcome.post.criterion_key)
+        value = rt.rubric.value(criterion.value_key) if criterion else None
+        print(
+            rt.templates.render(
+                "post_done",
+                channel=channel,
+                date=outcome.local_date,
+                value_name=value.name(rt.templates.locale) if value else "",
+                level=criterion.level if criterion else "?",
+            )
+        )
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        channel = _channel_key(args.channel, args.user or "console:") if args.channel else None
+        scope = Scope(person=args.user, channel=channel)
+        try:
+            summary = rt.service.reading.summary(
+                Access(person=actor(), is_admin=True), scope, cycle_id=args.cycle, value=args.value
+            )
+        except ReadError as refused:
+            print(rt.text.render(refused.reply), file=sys.stderr)
+            return 1
+        if args.format == "json":
+            print(json.dumps(summary_json(summary, rt), ensure_ascii=False, indent=2))
+        else:
+            print(rt.text.summary(summary, scope))
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        try:
+            cycle = rt.service.reading.cycle(args.cycle)
+        except ReadError as refused:
+            print(rt.text.render(refused.reply), file=sys.stderr)
+            return 1
+        with ExitStack() as stack:
+            out: TextIO = sys.stdout
+            if args.out:
+                out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+            records = rt.service.reading.export(actor(), cycle)
+            count = (
+                write_csv(out, records, cycle.id, rt)
+                if args.format == "csv"
+                else write_json(out, records, cycle.id, rt)
+            )
+        print(f"{count} cases exported for {cycle.id}", file=sys.stderr)
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        sub = rt.repo.subscriptions.save(
+            platform=args.platform,
+            workspace=_workspace(args),
+            channel=args.channel,
+            post_at=args.at,
+            timezone=args.tz or settings.timezone,
+            country=args.country.upper(),
+            days_off=args.days_off,
+            now=rt.clock.now(),
+        )
+        print(
+            rt.templates.render("subscribed", time=sub.post_at, zone=sub.timezone),
+            f"({sub.platform}:{sub.channel})",
+        )
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_unsubscribe(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        done = rt.repo.subscriptions.deactivate(
+            platform=args.platform, workspace=_workspace(args), channel=args.channel
+        )
+        print(rt.templates.render("unsubscribed" if done else "not_subscribed"))
+        return 0 if done else 1
+    finally:
+        rt.close()
+
+
+def cmd_subscriptions(settings: Settings, _args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        for s in rt.repo.subscriptions.list():
+            off = ",".join(sorted(d.isoformat() for d in s.days_off)) or "-"
+            print(
+                f"{s.platform}:{s.channel}\tworkspace={s.workspace}\tat={s.post_at}\ttz={s.timezone}\tcountry={s.country}\tdays_off={off}\tcursor={s.rotation_cursor}"
+            )
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_cycles_add(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        try:
+            cycle = new_cycle(args.id, args.start, args.end, rt.repo.governance.cycles())
+        except CycleError as error:
+            print(rt.templates.render(error.key, **error.context), file=sys.stderr)
+            return 1
+        rt.repo.governance.add_cycle(cycle=cycle, by=actor(), now=rt.clock.now())
+        print(f"{cycle.id}\t{cycle.starts_on}\t{cycle.ends_on}")
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_cycles_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        current = rt.service.reading.cycle(None)
+        for c in rt.repo.governance.cycles():
+            print(f"{c.id}\t{c.starts_on}\t{c.ends_on}" + ("\t(current)" if c == current else ""))
+        if current.id.count("Q") == 1 and current not in rt.repo.governance.cycles():
+            print(f"{current.id}\t{current.starts_on}\t{current.ends_on}\t(current quarter)")
+        return 0
+    finally:
+        rt.close()
+
+
+def _role_channel(args: argparse.Namespace) -> str | None:
+    if args.role == Role.ADMIN.value:
+        return ""
+    return _channel_key(args.channel, args.user) if args.channel else None
+
+
+def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
+    channel = _role_channel(args)
+    if channel is None:
+        print("A manager manages a channel: add --channel C.", file=sys.stderr)
+        return 2
+    rt = build(settings)
+    try:
+        new = rt.repo.governance.grant(
+            person=args.user, role=Role(args.role), channel=channel, by=actor(), now=rt.clock.now()
+        )
+        rt.repo.governance.audit(
+            actor=actor(),
+            action="grant",
+            at=rt.clock.now(),
+            scope=channel,
+            subjects=[args.user],
+            detail=args.role,
+        )
+        print(
+            f"{'granted' if new else 'already granted'}: {args.role} {args.user}"
+            + (f" on {channel}" if channel else "")
+        )
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_roles_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        removed = rt.repo.governance.revoke(
+            person=args.user, role=Role(args.role), channel=_role_channel(args)
+        )
+        rt.repo.governance.audit(
+            actor=actor(),
+            action="revoke",
+            at=rt.clock.now(),
+            subjects=[args.user],
+            detail=args.role,
+        )
+        print(f"revoked {removed} grant(s)")
+        return 0 if removed else 1
+    finally:
+        rt.close()
+
+
+def cmd_roles_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        for person, role, channel in rt.repo.governance.grants():
+            print(f"{person}\t{role}\t{channel or '*'}")
+        for person in sorted(settings.admins):
+            print(f"{person}\tadmin\t* (BOT_ADMINS)")
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        removed, renamed = rt.service.reading.forget(actor(), args.user)
+        print(
+            f"{args.user}: {removed} case(s) about them erased, {renamed} nomination(s) they wrote pseudonymised."
+        )
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        for e in rt.repo.governance.audit_log(limit=args.limit):
+            print(
+                f"{e.at.isoformat()}\t{e.actor}\t{e.action}\t{e.scope}\t{','.join(e.subjects)}\t{e.detail}"
+            )
+        return 0
+    finally:
+        rt.close()

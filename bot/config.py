@@ -1,0 +1,89 @@
+"""Settings: read once from the environment, validated, every problem reported together."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from bot.packs import DEFAULT_PACK
+from bot.templates import LOCALES
+
+DEFAULT_DATABASE_URL = "sqlite:///values-bot.db"
+_PERSON = re.compile(r"^[a-z]+:\S+$")
+
+
+class ConfigError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    locale: str = "zh"
+    timezone: str = "Asia/Shanghai"
+    rubric: str = DEFAULT_PACK
+    min_story: int = 10
+    cutoff: time = time(12, 0)
+    tick_seconds: int = 30
+    admins: frozenset[str] = frozenset()
+    console_user: str = "me"
+    platforms: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        problems: list[str] = []
+
+        def number(name: str, default: int, low: int) -> int:
+            raw = environ.get(name, str(default))
+            if not raw.isdigit() or int(raw) < low:
+                problems.append(f"{name} should be a whole number of at least {low}, not {raw!r}")
+                return default
+            return int(raw)
+
+        locale = environ.get("BOT_LOCALE", "zh")
+        if locale not in LOCALES:
+            problems.append(f"BOT_LOCALE should be one of {', '.join(LOCALES)}, not {locale!r}")
+        zone = environ.get("BOT_TIMEZONE", "Asia/Shanghai")
+        try:
+            ZoneInfo(zone)
+        except (KeyError, ValueError):
+            problems.append(f"BOT_TIMEZONE is not a known time zone: {zone!r}")
+        cutoff = time(12, 0)
+        try:
+            cutoff = time.fromisoformat(environ.get("BOT_CUTOFF", "12:00"))
+        except ValueError:
+            problems.append(f"BOT_CUTOFF should be HH:MM, not {environ['BOT_CUTOFF']!r}")
+        admins = frozenset(a.strip() for a in environ.get("BOT_ADMINS", "").split(",") if a.strip())
+        problems += [
+            f"BOT_ADMINS: {a!r} should be written PLATFORM:ID"
+            for a in sorted(admins)
+            if not _PERSON.match(a)
+        ]
+        platforms = tuple(
+            name
+            for name, keys in (
+                ("slack", ("SLACK_BOT_TOKEN",)),
+                ("dingtalk", ("DINGTALK_CLIENT_ID",)),
+            )
+            if any(environ.get(k) for k in keys)
+        )
+        settings = cls(
+            database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            locale=locale,
+            timezone=zone,
+            rubric=environ.get("BOT_RUBRIC", DEFAULT_PACK),
+            min_story=number("BOT_MIN_STORY", 10, 1),
+            cutoff=cutoff,
+            tick_seconds=number("BOT_TICK_SECONDS", 30, 1),
+            admins=admins,
+            console_user=environ.get("BOT_CONSOLE_USER", "me"),
+            platforms=platforms,
+        )
+        if problems:
+            raise ConfigError(problems)
+        return settings

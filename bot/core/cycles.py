@@ -1,0 +1,74 @@
+"""Appraisal cycles: calendar quarters by default (`2026Q4`), plus named cycles with dates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Cycle:
+    id: str
+    starts_on: date
+    ends_on: date
+
+    def contains(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class CycleError(ValueError):
+    """A cycle that cannot exist; `key` names the message template."""
+
+    def __init__(self, key: str, **context: str) -> None:
+        super().__init__(key)
+        self.key = key
+        self.context = context
+
+
+def quarter_of(day: date) -> Cycle:
+    q = (day.month - 1) // 3 + 1
+    return quarter(day.year, q)
+
+
+def quarter(year: int, q: int) -> Cycle:
+    start = date(year, 3 * q - 2, 1)
+    next_start = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    return Cycle(f"{year}Q{q}", start, next_start - timedelta(days=1))
+
+
+def resolve_cycle(cycle_id: str, named: Iterable[Cycle]) -> Cycle | None:
+    """A quarter id like `2026Q4`, or one of the named cycles (case-insensitive)."""
+    wanted = cycle_id.strip()
+    match = _QUARTER.match(wanted.upper())
+    if match:
+        return quarter(int(match[1]), int(match[2]))
+    for cycle in named:
+        if cycle.id.casefold() == wanted.casefold():
+            return cycle
+    return None
+
+
+def current_cycle(today: date, named: Iterable[Cycle]) -> Cycle:
+    """The named cycle covering today that started last, else today's quarter."""
+    covering = [c for c in named if c.contains(today)]
+    if covering:
+        return max(covering, key=lambda c: (c.starts_on, c.id))
+    return quarter_of(today)
+
+
+def new_cycle(cycle_id: str, starts_on: date, ends_on: date, existing: Iterable[Cycle]) -> Cycle:
+    """Validate a named cycle an admin adds."""
+    if _QUARTER.match(cycle_id.upper()):
+        raise CycleError("cycle_reserved", cycle=cycle_id)
+    if not _NAME.match(cycle_id):
+        raise CycleError("cycle_bad_name", cycle=cycle_id)
+    if ends_on < starts_on:
+        raise CycleError("cycle_bad_dates", cycle=cycle_id)
+    if any(c.id.casefold() == cycle_id.casefold() for c in existing):
+        raise CycleError("cycle_exists", cycle=cycle_id)
+    return Cycle(cycle_id, starts_on, ends_on)

@@ -1,0 +1,50 @@
+"""What flows in and out of the service: neutral messages and replies (template key + context)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.core.nominations import Mention
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a message was said: a channel (or group chat) on a platform and workspace."""
+
+    platform: str
+    workspace: str
+    channel: str
+
+    @property
+    def channel_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A chat message as the core sees it.
+
+    `kind` is "message" (new), "edit" or "delete". `thread_of` is the id of the message replied
+    to (the daily post, on platforms with threads); None means "the channel's latest post".
+    """
+
+    place: Place
+    author: str
+    message_id: str
+    text: str
+    at: datetime
+    mentions: list[Mention] = field(default_factory=list)
+    kind: str = "message"
+    thread_of: str | None = None
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something to tell a person: a template key, its context, and whether only they see it."""
+
+    key: str
+    context: dict[str, Any] = field(default_factory=dict)
+    private: bool = True

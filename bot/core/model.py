@@ -1,0 +1,65 @@
+"""Plain records the service and storage exchange."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    post_at: str  # HH:MM, local
+    timezone: str
+    country: str
+    days_off: frozenset[date]
+    rotation_cursor: int
+    active: bool
+
+    @property
+    def channel_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+@dataclass(frozen=True)
+class DailyPost:
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    local_date: date
+    criterion_key: str
+    status: str
+    message_id: str | None
+    lease_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """A stored case, as exported."""
+
+    platform: str
+    workspace: str
+    channel: str
+    source_message_id: str
+    nominee: str
+    nominator: str
+    criterion_key: str
+    story: str
+    link: str
+    nominated_on: date
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    scope: str
+    subjects: tuple[str, ...]
+    detail: str

@@ -1,0 +1,90 @@
+"""Reading a nomination out of a chat message: who is nominated and the story.
+
+Adapters find the mentions (the syntax is per platform) and hand over their character spans;
+the core removes them to get the story and decides whether the nomination stands.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+DEFAULT_MIN_STORY = 10
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A mentioned person (`PLATFORM:ID`) and where the mention sits in the text."""
+
+    person: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Nomination:
+    nominees: tuple[str, ...]
+    story: str
+
+
+class Refusal(StrEnum):
+    """Why a nomination was not taken. Each one has its own message template."""
+
+    NO_MENTION = "refusal_no_mention"
+    SELF = "refusal_self"
+    BOT = "refusal_bot"
+    STORY_TOO_SHORT = "refusal_story_too_short"
+
+
+_INVISIBLE = {"Cf", "Cc", "Co", "Cs", "Cn"}
+
+
+def clean_story(text: str) -> str:
+    """Collapse white space and drop control, format (zero-width, bidi) and NUL characters."""
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
+    )
+    return " ".join(kept.split())
+
+
+def story_without_mentions(text: str, mentions: list[Mention]) -> str:
+    parts, last = [], 0
+    for mention in sorted(mentions, key=lambda m: m.start):
+        if mention.start < last:
+            continue
+        parts.append(text[last : mention.start])
+        last = mention.end
+    parts.append(text[last:])
+    return clean_story(" ".join(parts))
+
+
+def story_length(story: str) -> int:
+    """Characters that count towards the minimum: everything but spaces and punctuation."""
+    return sum(
+        1 for ch in story if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+    )
+
+
+def parse_nomination(
+    text: str,
+    mentions: list[Mention],
+    *,
+    author: str,
+    bots: frozenset[str] = frozenset(),
+    min_story: int = DEFAULT_MIN_STORY,
+) -> Nomination | Refusal:
+    """A nomination from `author`, or the reason it is refused."""
+    nominees = tuple(dict.fromkeys(m.person for m in mentions))
+    if not nominees:
+        return Refusal.NO_MENTION
+    if author in nominees:
+        return Refusal.SELF
+    if any(person in bots for person in nominees):
+        return Refusal.BOT
+    story = story_without_mentions(text, mentions)
+    if story_length(story) < min_story:
+        return Refusal.STORY_TOO_SHORT
+    return Nomination(nominees=nominees, story=story)

@@ -1,0 +1,83 @@
+"""Exports: a cycle's cases as CSV (with a BOM, for Excel) or JSON, streamed; summaries as JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from bot.core.model import EvidenceRecord
+from bot.core.summaries import Summary
+from bot.wiring import Runtime
+
+EXPORT_COLUMNS = (
+    "cycle", "nominated_on", "nominee", "nominator", "value", "level", "criterion", "story",
+    "platform", "workspace", "channel", "source_message_id", "link", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def summary_json(summary: Summary, rt: Runtime) -> list[dict[str, Any]]:
+    return [
+        {
+            "person": p.person,
+            "cycle": summary.cycle.id,
+            "total": p.total,
+            "values": {
+                v.value_key: {
+                    "cases": v.cases,
+                    "ceiling": v.ceiling,
+                    "levels_without_evidence": list(v.levels_without_evidence),
+                }
+                for v in p.values
+            },
+            "newest": [{**asdict(c), "nominated_on": c.nominated_on.isoformat()} for c in p.newest],
+        }
+        for p in summary.people
+    ]
+
+
+def _row(record: EvidenceRecord, cycle_id: str, rt: Runtime) -> dict[str, str]:
+    criterion = rt.rubric.criterion(record.criterion_key)
+    return {
+        "cycle": cycle_id,
+        "nominated_on": record.nominated_on.isoformat(),
+        "nominee": record.nominee,
+        "nominator": record.nominator,
+        "value": criterion.value_key if criterion else record.criterion_key.split(":")[0],
+        "level": str(criterion.level) if criterion else record.criterion_key.split(":")[-1],
+        "criterion": criterion.title_zh if criterion else "",
+        "story": record.story,
+        "platform": record.platform,
+        "workspace": record.workspace,
+        "channel": record.channel,
+        "source_message_id": record.source_message_id,
+        "link": record.link,
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+    }
+
+
+def write_csv(out: TextIO, records: Iterable[EvidenceRecord], cycle_id: str, rt: Runtime) -> int:
+    out.write("\ufeff")  # a UTF-8 BOM, so Excel shows Chinese
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    count = 0
+    for record in records:
+        writer.writerow(_row(record, cycle_id, rt))
+        count += 1
+    return count
+
+
+def write_json(out: TextIO, records: Iterable[EvidenceRecord], cycle_id: str, rt: Runtime) -> int:
+    out.write("[")
+    count = 0
+    for record in records:
+        out.write(
+            ("\n" if count == 0 else ",\n")
+            + json.dumps(_row(record, cycle_id, rt), ensure_ascii=False)
+        )
+        count += 1
+    out.write("\n]\n")
+    return count

@@ -1,0 +1,164 @@
+"""Reading evidence back: summaries, `me`, exports and erasure, each authorised and audited.
+
+Every read of someone else's evidence is written to the audit log (DESIGN.md invariant 4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.core.commands import Command
+from bot.core.cycles import Cycle, current_cycle, resolve_cycle
+from bot.core.messages import Reply
+from bot.core.model import EvidenceRecord
+from bot.core.permissions import Access, Scope, grant_for
+from bot.core.rubric import Rubric
+from bot.core.summaries import NEWEST_CASES, Summary, summarise
+from storage.evidence import EvidenceFilter
+from storage.repository import Repository
+
+
+class ReadError(Exception):
+    """A read that cannot be answered; `reply` says why."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.key)
+        self.reply = reply
+
+
+class Reading:
+    def __init__(
+        self,
+        repo: Repository,
+        rubric: Rubric,
+        clock: Clock,
+        *,
+        timezone: str,
+        admins: frozenset[str],
+    ) -> None:
+        self.repo, self.rubric, self.clock = repo, rubric, clock
+        self.timezone, self.admins = timezone, admins
+
+    def access(self, person: str) -> Access:
+        return self.repo.governance.access(person, admins=self.admins)
+
+    def cycle(self, cycle_id: str | None) -> Cycle:
+        named = self.repo.governance.cycles()
+        if cycle_id is None:
+            return current_cycle(self.clock.now().astimezone(ZoneInfo(self.timezone)).date(), named)
+        cycle = resolve_cycle(cycle_id, named)
+        if cycle is None:
+            raise ReadError(Reply("unknown_cycle", {"cycle": cycle_id}))
+        return cycle
+
+    def value_key(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        found = self.rubric.value(value)
+        if found is None:
+            known = ", ".join(f"{v.key} ({v.name_zh})" for v in self.rubric.values)
+            raise ReadError(Reply("unknown_value", {"value": value, "values": known}))
+        return found.key
+
+    def summary(
+        self,
+        reader: Access,
+        scope: Scope,
+        *,
+        cycle_id: str | None = None,
+        value: str | None = None,
+        action: str = "summary",
+    ) -> Summary:
+        """The summary `reader` may see; refused reads raise ReadError. Audited."""
+        grant = grant_for(reader, scope)
+        if grant is None:
+            key = "not_allowed_summary" if not reader.is_manager else "not_allowed_scope"
+            raise ReadError(Reply(key))
+        cycle = self.cycle(cycle_id)
+        selection = EvidenceFilter(
+            starts_on=cycle.starts_on,
+            ends_on=cycle.ends_on,
+            channels=grant.channels,
+            nominee=scope.person,
+            value_key=self.value_key(value),
+        )
+        summary = summarise(
+            self.rubric,
+            cycle,
+            self.repo.evidence.counts(selection),
+            self.repo.evidence.newest(selection, NEWEST_CASES),
+            value_key=selection.value_key,
+            always_include=[scope.person] if scope.person else [],
+        )
+        self._audit(reader.person, action, scope, cycle, [p.person for p in summary.people])
+        return summary
+
+    def summary_reply(self, author: str, command: Command) -> Reply:
+        scope = Scope(person=command.person, channel=command.channel)
+        try:
+            summary = self.summary(
+                self.access(author), scope, cycle_id=command.cycle, value=command.value
+            )
+        except ReadError as refused:
+            return refused.reply
+        return Reply("summary", {"summary": summary, "scope": scope})
+
+    def me(self, person: str, *, cycle_id: str | None = None, value: str | None = None) -> Reply:
+        try:
+            summary = self.summary(
+                Access(person=person), Scope(person=person), cycle_id=cycle_id, value=value
+            )
+        except ReadError as refused:
+            return refused.reply
+        return Reply("me", {"summary": summary})
+
+    def export_hint(self, author: str, cycle_id: str | None) -> Reply:
+        if not self.access(author).is_admin:
+            return Reply("not_allowed_admin")
+        try:
+            cycle = self.cycle(cycle_id)
+        except ReadError as refused:
+            return refused.reply
+        return Reply("export_elsewhere", {"cycle": cycle.id})
+
+    def export(self, actor: str, cycle: Cycle) -> Iterator[EvidenceRecord]:
+        """Every case in the cycle, for an operator (the CLI); the export is audited."""
+        self._audit(actor, "export", Scope(), cycle, [])
+        yield from self.repo.evidence.export(
+            EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+        )
+
+    def forget(self, actor: str, person: str) -> tuple[int, int]:
+        """Erase `person`: cases about them deleted, their nominations pseudonymised, audited."""
+        pseudonym = "erased:" + hashlib.sha256(person.encode()).hexdigest()[:10]
+        now = self.clock.now()
+        removed, renamed = self.repo.evidence.erase_person(
+            person=person, pseudonym=pseudonym, now=now
+        )
+        self.repo.governance.drop_roles_of(person=person)
+        self.repo.governance.audit(
+            actor=actor,
+            action="forget",
+            at=now,
+            scope=pseudonym,
+            subjects=[person],
+            detail=f"{removed} cases about them deleted, {renamed} nominations pseudonymised",
+        )
+        return removed, renamed
+
+    def _audit(
+        self, actor: str, action: str, scope: Scope, cycle: Cycle, people: list[str]
+    ) -> None:
+        if scope.person == actor and scope.channel is None:
+            return  # reading your own evidence is not a cross-person read
+        label = scope.person or (f"#{scope.channel}" if scope.channel else "all")
+        self.repo.governance.audit(
+            actor=actor,
+            action=action,
+            at=self.clock.now(),
+            scope=f"{label} cycle:{cycle.id}",
+            subjects=[p for p in people if p != actor],
+        )

@@ -1,0 +1,144 @@
+"""Plain-text rendering of Replies, for the console and the CLI. Words come from templates."""
+
+from __future__ import annotations
+
+from bot.core.messages import Reply
+from bot.core.permissions import Scope
+from bot.core.rubric import Criterion, Rubric
+from bot.core.summaries import PersonSummary, Summary
+from bot.templates import Templates
+
+COMPOSITE = ("daily_post", "summary", "me", "nomination_ack")
+
+
+class TextRenderer:
+    def __init__(self, templates: Templates, rubric: Rubric, *, min_story: int) -> None:
+        self.t, self.rubric, self.min_story = templates, rubric, min_story
+
+    def render(self, reply: Reply) -> str:
+        if reply.key == "daily_post":
+            criterion = self.rubric.criterion(reply.context["criterion_key"])
+            if criterion is None:
+                return self.t.render("today_none")
+            return self.daily_post(criterion, workday=bool(reply.context.get("workday", True)))
+        if reply.key in ("summary", "me"):
+            return self.summary(
+                reply.context["summary"], reply.context.get("scope"), me=reply.key == "me"
+            )
+        if reply.key == "nomination_ack":
+            criterion = self.rubric.criterion(reply.context["criterion_key"])
+            return self.t.render(
+                "nomination_ack",
+                nominator=reply.context["nominator"],
+                nominees=reply.context["nominees"],
+                value_name=self._value_name(criterion),
+                level=criterion.level if criterion else "?",
+                title=criterion.title(self.t.locale) if criterion else "",
+            )
+        return self.t.render(reply.key, **reply.context)
+
+    def _value_name(self, criterion: Criterion | None) -> str:
+        value = self.rubric.value(criterion.value_key) if criterion else None
+        return value.name(self.t.locale) if value else ""
+
+    def cases(self, items: tuple[str, ...]) -> str:
+        return "\n".join(self.t.render("case_item", case=item) for item in items)
+
+    def daily_post(self, criterion: Criterion, *, workday: bool = True) -> str:
+        value = self.rubric.value(criterion.value_key)
+        parts = []
+        if not workday:
+            parts.append(self.t.render("daily_post_off_day"))
+        if criterion.meaning:
+            parts.append(self.t.render("daily_post_meaning", meaning=criterion.meaning))
+        if criterion.conforming:
+            parts.append(
+                self.t.render("daily_post_conforming", cases=self.cases(criterion.conforming[:2]))
+            )
+        if criterion.nonconforming:
+            parts.append(
+                self.t.render(
+                    "daily_post_nonconforming", cases=self.cases(criterion.nonconforming[:2])
+                )
+            )
+        if not criterion.conforming and not criterion.nonconforming:
+            parts.append(self.t.render("daily_post_no_cases"))
+        scoring = self.t.render(f"scoring_{criterion.rule.value}")
+        if criterion.rule_inferred:
+            scoring += self.t.render("scoring_inferred")
+        parts.append(scoring)
+        if criterion.half_point:
+            parts.append(self.t.render("half_point", note=criterion.half_point))
+        parts.append(self.t.render("daily_post_how_to", min_story=self.min_story))
+        return self.t.render(
+            "daily_post",
+            value_name=value.name(self.t.locale) if value else criterion.value_key,
+            motto=value.motto if value else "",
+            level=criterion.level,
+            title=criterion.title(self.t.locale),
+            body="\n".join(parts),
+        )
+
+    def scope_label(self, summary: Summary, scope: Scope | None) -> str:
+        if scope is not None and scope.person:
+            label = self.t.render("summary_scope_person", person=scope.person)
+        elif scope is not None and scope.channel:
+            label = self.t.render(
+                "summary_scope_channel", channel=f"#{scope.channel.split(':', 1)[-1]}"
+            )
+        else:
+            label = self.t.render("summary_scope_all")
+        value = self.rubric.value(summary.value_key) if summary.value_key else None
+        if value is not None:
+            label = self.t.render(
+                "summary_scope_value", scope=label, value_name=value.name(self.t.locale)
+            )
+        return label
+
+    def summary(self, summary: Summary, scope: Scope | None, *, me: bool = False) -> str:
+        cycle = summary.cycle
+        dates = {"cycle": cycle.id, "starts_on": cycle.starts_on, "ends_on": cycle.ends_on}
+        if me:
+            lines = [self.t.render("me_header", **dates)]
+        else:
+            lines = [
+                self.t.render("summary_header", scope=self.scope_label(summary, scope), **dates)
+            ]
+        people = [p for p in summary.people if p.total or (scope and scope.person)]
+        if not people or not any(p.total for p in people):
+            lines.append(self.t.render("me_empty" if me else "summary_empty"))
+        for person in people:
+            lines.extend(self.person(person))
+        lines.append(self.t.render("summary_footer"))
+        return "\n".join(lines)
+
+    def person(self, person: PersonSummary) -> list[str]:
+        lines = [self.t.render("summary_person", person=person.person, total=person.total)]
+        for item in person.values:
+            value = self.rubric.value(item.value_key)
+            missing = ""
+            if item.levels_without_evidence:
+                levels = "、".join(str(level) for level in item.levels_without_evidence)
+                missing = self.t.render("summary_missing", levels=levels)
+            lines.append(
+                self.t.render(
+                    "summary_value_line",
+                    value_name=value.name(self.t.locale) if value else item.value_key,
+                    cases=item.cases,
+                    ceiling=item.ceiling,
+                    missing=missing,
+                )
+            )
+        for case in person.newest:
+            criterion = self.rubric.criterion(case.criterion_key)
+            lines.append(
+                self.t.render(
+                    "summary_case",
+                    story=case.story,
+                    nominator=case.nominator,
+                    date=case.nominated_on.isoformat(),
+                    value_name=self._value_name(criterion),
+                    level=criterion.level if criterion else "?",
+                )
+            )
+        return lines

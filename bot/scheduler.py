@@ -1,0 +1,38 @@
+"""APScheduler 3.x, in memory: one interval tick; the database decides what is due (R2)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.posting import DailyPosts, Poster
+
+log = logging.getLogger(__name__)
+
+
+def start_ticking(
+    posts: DailyPosts, poster_for: Callable[[str], Poster | None], *, seconds: int
+) -> BackgroundScheduler:
+    """Tick now and every `seconds`; each tick claims and delivers whatever is due."""
+
+    def tick() -> None:
+        try:
+            posts.tick(poster_for)
+        except Exception:  # a failed tick must not stop the next one
+            log.exception("scheduler tick failed")
+
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=seconds,
+        id="tick",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,196 @@
+"""The application service: every adapter hands messages and commands to it.
+
+It joins the pure core, storage and the clock, and answers with Replies (template key +
+context); adapters render them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.core.commands import Command, CommandError, parse_command
+from bot.core.messages import Incoming, Place, Reply
+from bot.core.model import DailyPost
+from bot.core.nominations import DEFAULT_MIN_STORY, Nomination, Refusal, parse_nomination
+from bot.core.rubric import Rubric
+from bot.reading import Reading
+from storage.repository import Repository
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    min_story: int = DEFAULT_MIN_STORY
+    timezone: str = "Asia/Shanghai"
+    admins: frozenset[str] = frozenset()
+    bots: frozenset[str] = frozenset()
+
+
+class ValuesService:
+    def __init__(
+        self, repo: Repository, rubric: Rubric, clock: Clock, options: ServiceOptions
+    ) -> None:
+        self.repo, self.rubric, self.clock, self.options = repo, rubric, clock, options
+        self.reading = Reading(
+            repo, rubric, clock, timezone=options.timezone, admins=options.admins
+        )
+
+    # ---- messages: nominations, edits, deletions -------------------------------------------
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        if incoming.kind == "delete":
+            return self._delete(incoming)
+        if incoming.kind == "edit":
+            return self._edit(incoming)
+        return self._new(incoming)
+
+    def _post_for(self, incoming: Incoming) -> DailyPost | None:
+        place = incoming.place
+        if incoming.thread_of is None:
+            return self.repo.posts.latest(
+                platform=place.platform, workspace=place.workspace, channel=place.channel
+            )
+        return self.repo.posts.by_message(
+            platform=place.platform,
+            workspace=place.workspace,
+            channel=place.channel,
+            message_id=incoming.thread_of,
+        )
+
+    def _parse(self, incoming: Incoming) -> Nomination | Refusal:
+        return parse_nomination(
+            incoming.text,
+            incoming.mentions,
+            author=incoming.author,
+            bots=self.options.bots,
+            min_story=self.options.min_story,
+        )
+
+    def _new(self, incoming: Incoming) -> list[Reply]:
+        post = self._post_for(incoming)
+        if post is None:
+            key = "refusal_no_post" if incoming.thread_of is None else "refusal_not_daily_post"
+            return [Reply(key)]
+        parsed = self._parse(incoming)
+        if isinstance(parsed, Refusal):
+            return [Reply(parsed.value, {"min_story": self.options.min_story})]
+        stored = self.repo.evidence.record(
+            place=incoming.place,
+            message_id=incoming.message_id,
+            nominees=parsed.nominees,
+            nominator=incoming.author,
+            daily_post_id=post.id,
+            criterion_key=post.criterion_key,
+            story=parsed.story,
+            link=incoming.link,
+            nominated_on=self._local_date(incoming),
+            now=self.clock.now(),
+        )
+        if not stored:
+            return []  # a retried delivery: already recorded, stay quiet
+        return [self._ack("nomination_ack", post, incoming.author, stored)]
+
+    def _edit(self, incoming: Incoming) -> list[Reply]:
+        rows = self.repo.evidence.rows_for_message(
+            place=incoming.place, message_id=incoming.message_id
+        )
+        if not rows:  # an edit can turn a refused reply into a nomination
+            return self._new(incoming)
+        if any(row.state == "deleted" for row in rows):
+            return [Reply("refusal_deleted")]
+        parsed = self._parse(incoming)
+        if isinstance(parsed, Refusal):  # the edit broke the nomination: keep what was stored
+            return [Reply(parsed.value, {"min_story": self.options.min_story})]
+        self.repo.evidence.edit(
+            place=incoming.place,
+            message_id=incoming.message_id,
+            nominees=parsed.nominees,
+            story=parsed.story,
+            now=self.clock.now(),
+        )
+        return [Reply("nomination_updated", {"nominees": ", ".join(parsed.nominees)})]
+
+    def _delete(self, incoming: Incoming) -> list[Reply]:
+        retracted = self.repo.evidence.delete(
+            place=incoming.place, message_id=incoming.message_id, now=self.clock.now()
+        )
+        return [Reply("nomination_retracted")] if retracted else []
+
+    def _ack(self, key: str, post: DailyPost, nominator: str, nominees: list[str]) -> Reply:
+        criterion = self.rubric.criterion(post.criterion_key)
+        return Reply(
+            key,
+            {
+                "nominator": nominator,
+                "nominees": ", ".join(nominees),
+                "value_key": criterion.value_key if criterion else "",
+                "level": criterion.level if criterion else "",
+                "criterion_key": post.criterion_key,
+            },
+            private=False,
+        )
+
+    def _local_date(self, incoming: Incoming) -> date:
+        sub = self.repo.subscriptions.get(
+            platform=incoming.place.platform,
+            workspace=incoming.place.workspace,
+            channel=incoming.place.channel,
+        )
+        zone = sub.timezone if sub else self.options.timezone
+        return incoming.at.astimezone(ZoneInfo(zone)).date()
+
+    # ---- commands ---------------------------------------------------------------------------
+
+    def command(self, place: Place, author: str, text: str) -> list[Reply]:
+        parsed = parse_command(text)
+        if isinstance(parsed, CommandError):
+            return [Reply(parsed.key, {"word": parsed.word})]
+        return self._run(place, author, parsed)
+
+    def _run(self, place: Place, author: str, command: Command) -> list[Reply]:
+        if command.name == "help":
+            return [Reply("help")]
+        if command.name == "today":
+            post = self.repo.posts.latest(
+                platform=place.platform, workspace=place.workspace, channel=place.channel
+            )
+            if post is None:
+                return [Reply("today_none")]
+            return [Reply("daily_post", {"criterion_key": post.criterion_key, "workday": True})]
+        if command.name == "me":
+            return [self.reading.me(author, cycle_id=command.cycle, value=command.value)]
+        if command.name == "summary":
+            return [self.reading.summary_reply(author, command)]
+        if command.name == "export":
+            return [self.reading.export_hint(author, command.cycle)]
+        return [self._subscription(place, author, command)]
+
+    def _subscription(self, place: Place, author: str, command: Command) -> Reply:
+        if not self.repo.governance.access(author, admins=self.options.admins).is_admin:
+            return Reply("not_allowed_admin")
+        if command.name == "unsubscribe":
+            done = self.repo.subscriptions.deactivate(
+                platform=place.platform, workspace=place.workspace, channel=place.channel
+            )
+            return Reply("unsubscribed" if done else "not_subscribed")
+        current = self.repo.subscriptions.get(
+            platform=place.platform, workspace=place.workspace, channel=place.channel
+        )
+        zone = command.zone or (current.timezone if current else self.options.timezone)
+        try:
+            ZoneInfo(zone)
+        except (KeyError, ValueError):
+            return Reply("unknown_argument", {"word": zone})
+        sub = self.repo.subscriptions.save(
+            platform=place.platform,
+            workspace=place.workspace,
+            channel=place.channel,
+            post_at=command.time or (current.post_at if current else "09:30"),
+            timezone=zone,
+            country=current.country if current else "CN",
+            days_off=current.days_off if current else frozenset(),
+            now=self.clock.now(),
+        )
+        return Reply("subscribed", {"time": sub.post_at, "zone": sub.timezone})

@@ -1,0 +1,55 @@
+"""The composition root: settings in, a ready service (and its parts) out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.calendars import Calendars
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.core.rubric import Rubric
+from bot.packs import load_pack, pack_path
+from bot.posting import DailyPosts
+from bot.render_text import TextRenderer
+from bot.service import ServiceOptions, ValuesService
+from bot.templates import Templates
+from storage.repository import Repository, open_repository
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    repo: Repository
+    rubric: Rubric
+    templates: Templates
+    service: ValuesService
+    posts: DailyPosts
+    text: TextRenderer
+    clock: Clock
+
+    def close(self) -> None:
+        self.repo.close()
+
+
+def build(
+    settings: Settings, *, clock: Clock | None = None, repo: Repository | None = None
+) -> Runtime:
+    clock = clock or SystemClock()
+    repo = repo or open_repository(settings.database_url)
+    rubric = load_pack(pack_path(settings.rubric))
+    templates = Templates(settings.locale)
+    options = ServiceOptions(
+        min_story=settings.min_story,
+        timezone=settings.timezone,
+        admins=settings.admins,
+    )
+    return Runtime(
+        settings=settings,
+        repo=repo,
+        rubric=rubric,
+        templates=templates,
+        service=ValuesService(repo, rubric, clock, options),
+        posts=DailyPosts(repo, rubric, Calendars(), clock, cutoff=settings.cutoff),
+        text=TextRenderer(templates, rubric, min_story=settings.min_story),
+        clock=clock,
+    )

@@ -1,0 +1,115 @@
+"""Roles, named cycles and the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from bot.core.cycles import Cycle
+from bot.core.model import AuditEntry
+from bot.core.permissions import Access, Role
+from storage.store import Store, utc
+from storage.tables import AuditRow, CycleRow, RoleGrantRow
+
+
+class Governance(Store):
+    def grant(self, *, person: str, role: Role, channel: str, by: str, now: datetime) -> bool:
+        """True when the grant is new."""
+        table = RoleGrantRow.__table__  # type: ignore[attr-defined]
+        with self.writing() as session:
+            statement = (
+                self.insert(table)
+                .values(
+                    person=person, role=role.value, channel=channel, granted_by=by, created_at=now
+                )
+                .on_conflict_do_nothing(index_elements=["person", "role", "channel"])
+                .returning(table.c.id)
+            )
+            return session.execute(statement).scalar_one_or_none() is not None
+
+    def revoke(self, *, person: str, role: Role, channel: str | None) -> int:
+        with self.writing() as session:
+            statement = delete(RoleGrantRow).where(
+                col(RoleGrantRow.person) == person, col(RoleGrantRow.role) == role.value
+            )
+            if channel is not None:
+                statement = statement.where(col(RoleGrantRow.channel) == channel)
+            return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+    def grants(self) -> list[tuple[str, str, str]]:
+        query = select(RoleGrantRow).order_by(col(RoleGrantRow.person), col(RoleGrantRow.role))
+        with self.reading() as session:
+            return [(r.person, r.role, r.channel) for r in session.exec(query)]
+
+    def access(self, person: str, *, admins: Iterable[str] = ()) -> Access:
+        """What `person` may read: from grants in the database and admins from configuration."""
+        with self.reading() as session:
+            rows = session.exec(select(RoleGrantRow).where(RoleGrantRow.person == person)).all()
+        return Access(
+            person=person,
+            is_admin=person in set(admins) or any(r.role == Role.ADMIN for r in rows),
+            managed_channels=frozenset(r.channel for r in rows if r.role == Role.MANAGER),
+        )
+
+    def add_cycle(self, *, cycle: Cycle, by: str, now: datetime) -> None:
+        with self.writing() as session:
+            session.add(
+                CycleRow(
+                    id=cycle.id,
+                    starts_on=cycle.starts_on,
+                    ends_on=cycle.ends_on,
+                    created_by=by,
+                    created_at=now,
+                )
+            )
+
+    def cycles(self) -> list[Cycle]:
+        with self.reading() as session:
+            rows = session.exec(select(CycleRow).order_by(col(CycleRow.starts_on))).all()
+        return [Cycle(r.id, r.starts_on, r.ends_on) for r in rows]
+
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        at: datetime,
+        scope: str = "",
+        subjects: Iterable[str] = (),
+        detail: str = "",
+    ) -> None:
+        with self.writing() as session:
+            session.add(
+                AuditRow(
+                    at=at,
+                    actor=actor,
+                    action=action,
+                    scope=scope,
+                    subjects=json.dumps(sorted(set(subjects)), ensure_ascii=False),
+                    detail=detail,
+                )
+            )
+
+    def audit_log(self, *, limit: int = 100) -> list[AuditEntry]:
+        query = select(AuditRow).order_by(col(AuditRow.id).desc()).limit(limit)
+        with self.reading() as session:
+            rows = session.exec(query).all()
+        return [
+            AuditEntry(
+                at=utc(r.at),
+                actor=r.actor,
+                action=r.action,
+                scope=r.scope,
+                subjects=tuple(json.loads(r.subjects or "[]")),
+                detail=r.detail,
+            )
+            for r in rows
+        ]
+
+    def drop_roles_of(self, *, person: str) -> None:
+        with self.writing() as session:
+            session.execute(delete(RoleGrantRow).where(col(RoleGrantRow.person) == person))

@@ -1,0 +1,127 @@
+"""Daily posts: the claim row written before any platform call (invariant 1, reliability R3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from bot.core.model import DailyPost
+from storage.store import Store, utc
+from storage.tables import DailyPostRow, SubscriptionRow
+
+
+def _to_domain(row: DailyPostRow) -> DailyPost:
+    assert row.id is not None
+    return DailyPost(
+        id=row.id,
+        platform=row.platform,
+        workspace=row.workspace,
+        channel=row.channel,
+        local_date=row.local_date,
+        criterion_key=row.criterion_key,
+        status=row.status,
+        message_id=row.message_id,
+        lease_until=utc(row.lease_until) if row.lease_until else None,
+    )
+
+
+class Posts(Store):
+    def claim(
+        self,
+        *,
+        subscription_id: int,
+        local_date: date,
+        pick: Callable[[int], str],
+        claimed_by: str,
+        lease_until: datetime,
+    ) -> DailyPost | None:
+        """Claim today's post for a subscription, or None when someone already has.
+
+        `pick(cursor)` names the criterion at the subscription's rotation cursor; the claim and
+        the cursor's advance commit together, so a restart neither skips nor repeats.
+        """
+        with self.writing() as session:
+            sub = session.get(SubscriptionRow, subscription_id)
+            if sub is None:
+                return None
+            table = DailyPostRow.__table__  # type: ignore[attr-defined]
+            statement = (
+                self.insert(table)
+                .values(
+                    platform=sub.platform,
+                    workspace=sub.workspace,
+                    channel=sub.channel,
+                    local_date=local_date,
+                    criterion_key=pick(sub.rotation_cursor),
+                    status="claimed",
+                    claimed_by=claimed_by,
+                    lease_until=lease_until,
+                )
+                .on_conflict_do_nothing(
+                    index_elements=["platform", "workspace", "channel", "local_date"]
+                )
+                .returning(table.c.id)
+            )
+            claimed = session.execute(statement).scalar_one_or_none()
+            if claimed is None:
+                return None
+            session.execute(
+                update(SubscriptionRow)
+                .where(col(SubscriptionRow.id) == subscription_id)
+                .values(rotation_cursor=SubscriptionRow.rotation_cursor + 1)
+            )
+            row = session.get(DailyPostRow, claimed)
+            assert row is not None
+            return _to_domain(row)
+
+    def mark_posted(self, *, post_id: int, message_id: str, at: datetime) -> None:
+        with self.writing() as session:
+            session.execute(
+                update(DailyPostRow)
+                .where(col(DailyPostRow.id) == post_id)
+                .values(status="posted", message_id=message_id, posted_at=at, lease_until=None)
+            )
+
+    def latest(self, *, platform: str, workspace: str, channel: str) -> DailyPost | None:
+        with self.reading() as session:
+            row = session.exec(
+                select(DailyPostRow)
+                .where(
+                    DailyPostRow.platform == platform,
+                    DailyPostRow.workspace == workspace,
+                    DailyPostRow.channel == channel,
+                )
+                .order_by(col(DailyPostRow.local_date).desc())
+            ).first()
+            return _to_domain(row) if row else None
+
+    def by_message(
+        self, *, platform: str, workspace: str, channel: str, message_id: str
+    ) -> DailyPost | None:
+        with self.reading() as session:
+            row = session.exec(
+                select(DailyPostRow).where(
+                    DailyPostRow.platform == platform,
+                    DailyPostRow.workspace == workspace,
+                    DailyPostRow.channel == channel,
+                    DailyPostRow.message_id == message_id,
+                )
+            ).first()
+            return _to_domain(row) if row else None
+
+    def on_date(
+        self, *, platform: str, workspace: str, channel: str, local_date: date
+    ) -> DailyPost | None:
+        with self.reading() as session:
+            row = session.exec(
+                select(DailyPostRow).where(
+                    DailyPostRow.platform == platform,
+                    DailyPostRow.workspace == workspace,
+                    DailyPostRow.channel == channel,
+                    DailyPostRow.local_date == local_date,
+                )
+            ).first()
+            return _to_domain(row) if row else None

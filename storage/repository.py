@@ -1,0 +1,54 @@
+"""The repository: one engine, one object per noun. `open_repository(url)` is the way in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from storage import migrate
+from storage.engine import make_engine
+from storage.evidence import Evidence
+from storage.governance import Governance
+from storage.posts import Posts
+from storage.subscriptions import Subscriptions
+
+
+class SchemaOutdated(RuntimeError):
+    """The database schema is behind this version; run `values-bot db upgrade`."""
+
+
+@dataclass
+class Repository:
+    engine: Engine
+    subscriptions: Subscriptions
+    posts: Posts
+    evidence: Evidence
+    governance: Governance
+
+    @classmethod
+    def on(cls, engine: Engine) -> Repository:
+        return cls(
+            engine=engine,
+            subscriptions=Subscriptions(engine),
+            posts=Posts(engine),
+            evidence=Evidence(engine),
+            governance=Governance(engine),
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_repository(url: str, *, upgrade: bool | None = None) -> Repository:
+    """Open the database. SQLite upgrades itself; PostgreSQL must be upgraded by `db upgrade`."""
+    engine = make_engine(url)
+    if upgrade is None:
+        upgrade = engine.dialect.name == "sqlite"
+    if upgrade:
+        if not migrate.is_up_to_date(engine):
+            migrate.upgrade(engine)
+    elif not migrate.is_up_to_date(engine):
+        engine.dispose()
+        raise SchemaOutdated(url)
+    return Repository.on(engine)

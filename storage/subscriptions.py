@@ -1,0 +1,95 @@
+"""Subscriptions: which channels get daily posts, when, and where the rotation stands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import col, select
+
+from bot.core.model import Subscription
+from storage.store import Store
+from storage.tables import SubscriptionRow
+
+
+def _to_domain(row: SubscriptionRow) -> Subscription:
+    assert row.id is not None
+    return Subscription(
+        id=row.id,
+        platform=row.platform,
+        workspace=row.workspace,
+        channel=row.channel,
+        post_at=row.post_at,
+        timezone=row.timezone,
+        country=row.country,
+        days_off=frozenset(date.fromisoformat(d) for d in row.days_off.split(",") if d),
+        rotation_cursor=row.rotation_cursor,
+        active=row.active,
+    )
+
+
+class Subscriptions(Store):
+    def save(
+        self,
+        *,
+        platform: str,
+        workspace: str,
+        channel: str,
+        post_at: str,
+        timezone: str,
+        country: str,
+        days_off: frozenset[date],
+        now: datetime,
+    ) -> Subscription:
+        """Subscribe a channel, or update and re-activate its subscription (keeps the cursor)."""
+        with self.writing() as session:
+            row = session.exec(
+                select(SubscriptionRow).where(
+                    SubscriptionRow.platform == platform,
+                    SubscriptionRow.workspace == workspace,
+                    SubscriptionRow.channel == channel,
+                )
+            ).first()
+            if row is None:
+                row = SubscriptionRow(
+                    platform=platform, workspace=workspace, channel=channel, created_at=now
+                )
+            row.post_at, row.timezone, row.country = post_at, timezone, country
+            row.days_off = ",".join(sorted(d.isoformat() for d in days_off))
+            row.active = True
+            session.add(row)
+            session.flush()
+            return _to_domain(row)
+
+    def deactivate(self, *, platform: str, workspace: str, channel: str) -> bool:
+        with self.writing() as session:
+            row = session.exec(
+                select(SubscriptionRow).where(
+                    SubscriptionRow.platform == platform,
+                    SubscriptionRow.workspace == workspace,
+                    SubscriptionRow.channel == channel,
+                    col(SubscriptionRow.active),
+                )
+            ).first()
+            if row is None:
+                return False
+            row.active = False
+            session.add(row)
+            return True
+
+    def get(self, *, platform: str, workspace: str, channel: str) -> Subscription | None:
+        with self.reading() as session:
+            row = session.exec(
+                select(SubscriptionRow).where(
+                    SubscriptionRow.platform == platform,
+                    SubscriptionRow.workspace == workspace,
+                    SubscriptionRow.channel == channel,
+                )
+            ).first()
+            return _to_domain(row) if row else None
+
+    def list(self, *, active_only: bool = True) -> list[Subscription]:
+        query = select(SubscriptionRow).order_by(col(SubscriptionRow.id))
+        if active_only:
+            query = query.where(col(SubscriptionRow.active))
+        with self.reading() as session:
+            return [_to_domain(row) for row in session.exec(query)]

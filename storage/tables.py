@@ -1,0 +1,115 @@
+"""SQLModel tables. `XRow` names keep the domain names free for the core's types."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class SubscriptionRow(SQLModel, table=True):
+    __tablename__ = "subscription"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    workspace: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    post_at: str = Field(default="09:30", max_length=5)
+    timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    country: str = Field(default="CN", max_length=8)
+    days_off: str = Field(default="")  # comma-separated ISO dates: the company's extra days off
+    rotation_cursor: int = Field(default=0)
+    active: bool = Field(default=True)
+    created_at: datetime
+
+
+class DailyPostRow(SQLModel, table=True):
+    """The claim row: exactly one per (platform, workspace, channel, local date) (invariant 1)."""
+
+    __tablename__ = "daily_post"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", "local_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    workspace: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    local_date: date
+    criterion_key: str = Field(max_length=80)
+    status: str = Field(default="claimed", max_length=12)  # claimed | posted | unknown
+    claimed_by: str = Field(default="", max_length=80)
+    lease_until: datetime | None = None
+    message_id: str | None = Field(default=None, max_length=64, index=True)
+    posted_at: datetime | None = None
+
+
+class EvidenceRow(SQLModel, table=True):
+    """One case about one nominee (invariant 2: unique per source message and nominee)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "channel", "source_message_id", "nominee"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    workspace: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    source_message_id: str = Field(max_length=64)
+    nominee: str = Field(max_length=96, index=True)
+    nominator: str = Field(max_length=96, index=True)
+    daily_post_id: int = Field(foreign_key="daily_post.id", index=True)
+    criterion_key: str = Field(max_length=80)
+    story: str
+    link: str = Field(default="")
+    nominated_on: date = Field(index=True)
+    created_at: datetime
+    updated_at: datetime
+    # active | unmentioned (an edit dropped this nominee) | deleted (the message was deleted)
+    state: str = Field(default="active", max_length=12)
+
+
+class RoleGrantRow(SQLModel, table=True):
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("person", "role", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(max_length=96, index=True)
+    role: str = Field(max_length=12)
+    channel: str = Field(default="", max_length=96)  # PLATFORM:CHANNEL for managers, "" for admins
+    granted_by: str = Field(max_length=96)
+    created_at: datetime
+
+
+class CycleRow(SQLModel, table=True):
+    __tablename__ = "cycle"
+
+    id: str = Field(primary_key=True, max_length=40)
+    starts_on: date
+    ends_on: date
+    created_by: str = Field(max_length=96)
+    created_at: datetime
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only: who read or changed whose evidence, and when (invariant 4)."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str = Field(max_length=96, index=True)
+    action: str = Field(max_length=24)
+    scope: str = Field(default="", max_length=200)
+    subjects: str = Field(default="")  # JSON list of the people whose evidence was read
+    detail: str = Field(default="")

@@ -1,0 +1,45 @@
+from datetime import date
+
+import pytest
+
+from bot.core.cycles import Cycle, CycleError, current_cycle, new_cycle, quarter_of, resolve_cycle
+
+H2 = Cycle("2026H2", date(2026, 7, 1), date(2026, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 1, 1), Cycle("2026Q1", date(2026, 1, 1), date(2026, 3, 31))),
+        (date(2026, 11, 21), Cycle("2026Q4", date(2026, 10, 1), date(2026, 12, 31))),
+        (date(2024, 5, 31), Cycle("2024Q2", date(2024, 4, 1), date(2024, 6, 30))),
+    ],
+)
+def test_cycles_are_calendar_quarters_by_default(day, expected):
+    assert expected == quarter_of(day)
+
+
+def test_quarters_and_named_cycles_resolve_by_id():
+    assert [date(2025, 7, 1), H2] == [resolve_cycle("2025q3", [H2]).starts_on, resolve_cycle("2026h2", [H2])]
+    assert resolve_cycle("2026H1", [H2]) is None
+
+
+def test_a_named_cycle_covering_today_is_the_current_one():
+    assert H2 == current_cycle(date(2026, 11, 21), [H2])
+    assert "2027Q1" == current_cycle(date(2027, 1, 5), [H2]).id
+
+
+@pytest.mark.parametrize(
+    ("cycle_id", "start", "end", "key"),
+    [
+        ("2026Q4", date(2026, 10, 1), date(2026, 12, 31), "cycle_reserved"),
+        ("bad name!", date(2026, 1, 1), date(2026, 2, 1), "cycle_bad_name"),
+        ("2026H1", date(2026, 6, 30), date(2026, 1, 1), "cycle_bad_dates"),
+        ("2026h2", date(2026, 1, 1), date(2026, 2, 1), "cycle_exists"),
+    ],
+)
+def test_bad_named_cycles_are_refused_with_a_reason(cycle_id, start, end, key):
+    with pytest.raises(CycleError) as refused:
+        new_cycle(cycle_id, start, end, [H2])
+
+    assert key == refused.value.key

@@ -1,0 +1,66 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.nominations import Mention, Nomination, Refusal, parse_nomination
+
+STORY = "客户账号被盗后，他用其他凭证核实身份，帮客户绑定新号码"
+
+
+def mention(text: str, name: str) -> Mention:
+    start = text.index(f"@{name}")
+    return Mention(f"console:{name}", start, start + len(name) + 1)
+
+
+def parse(text: str, names: list[str], author: str = "console:alice", **kw) -> Nomination | Refusal:
+    return parse_nomination(text, [mention(text, n) for n in names], author=author, **kw)
+
+
+def test_a_mention_and_a_story_make_a_nomination():
+    """The story is the text without the mentions."""
+    assert Nomination(("console:bob",), STORY) == parse(f"@bob {STORY}", ["bob"])
+
+
+def test_several_nominees_share_one_story():
+    assert ("console:bob", "console:dan") == parse(f"@bob @dan {STORY}", ["bob", "dan"]).nominees
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "expected"),
+    [
+        (STORY, [], Refusal.NO_MENTION),
+        (f"@alice {STORY}", ["alice"], Refusal.SELF),
+        (f"@bob @alice {STORY}", ["bob", "alice"], Refusal.SELF),
+        (f"@valuesbot {STORY}", ["valuesbot"], Refusal.BOT),
+        ("@bob 好样的", ["bob"], Refusal.STORY_TOO_SHORT),
+        ("@bob !!!!!!!!!!!!!!!!", ["bob"], Refusal.STORY_TOO_SHORT),
+    ],
+)
+def test_each_refusal_has_its_own_reason(text, names, expected):
+    """Self, bot, no mention and a short story are refused, each for its own reason."""
+    assert expected == parse(text, names, bots=frozenset({"console:valuesbot"}))
+
+
+def test_the_minimum_story_length_is_configurable():
+    """Ten characters by default; a team can ask for more."""
+    text = "@bob 帮客户找回了账号密码"
+
+    assert isinstance(parse(text, ["bob"]), Nomination)
+    assert Refusal.STORY_TOO_SHORT == parse(text, ["bob"], min_story=20)
+
+
+def test_invisible_characters_are_dropped_from_the_story():
+    """Zero-width and bidi controls and NUL bytes never reach storage."""
+    text = f"@bob \u200b{STORY}\u202e\x00"
+
+    assert STORY == parse(text, ["bob"]).story
+
+
+@given(st.text(max_size=300), st.lists(st.tuples(st.integers(0, 300), st.integers(0, 30)), max_size=5))
+def test_parsing_never_raises(text, spans):
+    """Any text with any mention spans gives a nomination or a refusal."""
+    mentions = [Mention(f"console:p{i}", s, s + n) for i, (s, n) in enumerate(spans)]
+
+    result = parse_nomination(text, mentions, author="console:me")
+
+    assert isinstance(result, Nomination | Refusal)

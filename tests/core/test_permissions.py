@@ -1,0 +1,29 @@
+import pytest
+
+from bot.core.permissions import Access, Grant, Scope, grant_for
+
+ADMIN = Access("console:carol", is_admin=True)
+MANAGER = Access("console:mia", managed_channels=frozenset({"console:sales"}))
+MEMBER = Access("console:bob")
+EVERYONE, SALES, SUPPORT = Scope(), Scope(channel="console:sales"), Scope(channel="console:support")
+
+
+@pytest.mark.parametrize(
+    ("access", "scope", "expected"),
+    [
+        (ADMIN, EVERYONE, Grant(None)),
+        (ADMIN, SUPPORT, Grant(frozenset({"console:support"}))),
+        (ADMIN, Scope(person="console:bob"), Grant(None)),
+        (MANAGER, EVERYONE, Grant(frozenset({"console:sales"}))),
+        (MANAGER, SALES, Grant(frozenset({"console:sales"}))),
+        (MANAGER, SUPPORT, None),
+        (MANAGER, Scope(person="console:bob"), Grant(frozenset({"console:sales"}))),
+        (MEMBER, Scope(person="console:bob"), Grant(None)),
+        (MEMBER, Scope(person="console:dan"), None),
+        (MEMBER, EVERYONE, None),
+        (MEMBER, SALES, None),
+    ],
+)
+def test_who_reads_what(access, scope, expected):
+    """Members read themselves, managers their channels, admins everything."""
+    assert expected == grant_for(access, scope)
