@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="start the bot (the console chat when no platform is configured)"
     )
     run.add_argument("--as", dest="speaker", help="console: speak as this person (default: me)")
-    run.add_argument("--http", action="store_true", help="serve the HTTP mode (arrives with the Slack adapter)")
+    run.add_argument(
+        "--http", action="store_true", help="serve the HTTP mode (arrives with the Slack adapter)"
+    )
     run.add_argument("--port", type=int, default=3000, help="port for --http")
     run.set_defaults(handler=cmd_run)
 
@@ -85,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.http:
-        print("HTTP mode is not in this version of values-bot yet; `values-bot run` starts the console chat.", file=sys.stderr)
+        print(
+            "HTTP mode is not in this version of values-bot yet; `values-bot run` starts the console chat.",
+            file=sys.stderr,
+        )
         return 2
     if settings.platforms:
         print(

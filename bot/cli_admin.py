@@ -181,21 +181,15 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
                 f"values-bot cannot post to {args.platform} yet in this version.", file=sys.stderr
             )
             return 2
-        shown: list[str] = []
-        outcome = rt.posts.post_now(
-            sub,
-            lambda _s, daily, criterion, workday: (
-                shown.append(rt.text.daily_post(criterion, workday=workday))
-                or f"post-{daily.local_date}"
-            ),
-        )
+        from bot.adapters.console import Console
+
+        outcome = rt.posts.post_now(sub, Console(rt, sys.stdout).poster())
         channel = f"#{args.channel}"
         if outcome.post is None:
             print(rt.templates.render("post_already", channel=channel, date=outcome.local_date))
             return 0
         if not outcome.workday:
             print(rt.templates.render("post_not_due", channel=channel, date=outcome.local_date))
-        print("\n".join(shown))
         criterion = rt.rubric.criterion(outcome.post.criterion_key)
         value = rt.rubric.value(criterion.value_key) if criterion else None
         print(

@@ -136,7 +136,8 @@ def _values(checker: _Checker, node: Node | None, root: Node) -> list[Value]:
     if not isinstance(node, SequenceNode) or not node.value:
         checker.fail(node or root, "the pack needs a non-empty list of values")
         return []
-    values, seen = [], {}
+    values: list[Value] = []
+    seen: dict[str, int] = {}
     for value_node in node.value:
         fields = checker.mapping(value_node, _VALUE_FIELDS, "a value")
         key = checker.text(fields, "key", value_node, "a value")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, tuple_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
@@ -183,7 +184,7 @@ class Evidence(Store):
             .label("rank")
         )
         inner = select(EvidenceRow, rank).where(*selection.clauses()).subquery()
-        query = select(inner).where(inner.c.rank <= per_person)
+        query = sa_select(inner).where(inner.c.rank <= per_person)
         cases: dict[str, list[Case]] = {}
         with self.reading() as session:
             for row in session.execute(query).mappings():

@@ -19,11 +19,17 @@ from storage.repository import Repository
 from tests.fakes import FakeClock, shanghai
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
+BACKENDS = (
+    ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
+)
 
 
 def pytest_report_header() -> str:
-    where = "SQLite and PostgreSQL" if POSTGRES_URL else "SQLite only (set TEST_DATABASE_URL for PostgreSQL)"
+    where = (
+        "SQLite and PostgreSQL"
+        if POSTGRES_URL
+        else "SQLite only (set TEST_DATABASE_URL for PostgreSQL)"
+    )
     return f"storage tests run on {where}"
 
 

@@ -28,7 +28,7 @@ def test_core_imports_only_the_standard_library_and_itself():
         if module.split(".")[0] not in sys.stdlib_module_names and not module.startswith("bot.core")
     ]
 
-    assert [] == bad
+    assert bad == []
 
 
 def test_only_storage_writes_sql():
@@ -40,7 +40,7 @@ def test_only_storage_writes_sql():
         if module.split(".")[0] in ("sqlalchemy", "sqlmodel")
     ]
 
-    assert [] == bad
+    assert bad == []
 
 
 def test_only_config_reads_the_environment():
@@ -48,7 +48,8 @@ def test_only_config_reads_the_environment():
     readers = sorted(
         str(path.relative_to(ROOT))
         for path in (ROOT / "bot").rglob("*.py")
-        if "os.environ" in path.read_text(encoding="utf-8") or "getenv" in path.read_text(encoding="utf-8")
+        if "os.environ" in path.read_text(encoding="utf-8")
+        or "getenv" in path.read_text(encoding="utf-8")
     )
 
-    assert ["bot/cli.py"] == readers
+    assert readers == ["bot/cli.py"]

@@ -17,12 +17,12 @@ SEEDED = {"customer-first": (1, 2, 3, 4, 5), "teamwork": (1, 2, 3, 4, 5), "embra
 
 @pytest.mark.parametrize("name", ["alibaba-six-vein", "jd-customer-first"])
 def test_shipped_packs_pass_rubric_check(name, capsys):
-    assert 0 == main(["rubric", "check", name])
+    assert main(["rubric", "check", name]) == 0
     assert "OK" in capsys.readouterr().out
 
 
 def test_the_default_pack_has_six_values_of_five_levels(rubric):
-    assert [5] * 6 == [len(v.criteria) for v in rubric.values]
+    assert [len(v.criteria) for v in rubric.values] == [5] * 6
     assert all(v.name_zh and v.name_en for v in rubric.values)
     assert all(c.title_zh and c.title_en for c in rubric.criteria)
 
@@ -31,7 +31,7 @@ def test_unsourced_levels_have_no_cases_and_inferred_rules(rubric):
     """Where the sources give no case, none is made up; unsourced rules are marked inferred."""
     for criterion in rubric.criteria:
         if criterion.level not in SEEDED.get(criterion.value_key, ()):
-            assert () == criterion.conforming + criterion.nonconforming, criterion.key
+            assert criterion.conforming + criterion.nonconforming == (), criterion.key
             assert criterion.rule_inferred, criterion.key
 
 
@@ -47,7 +47,9 @@ def _in_seed(text: str, seed: str) -> bool:
     return any(text[:i] in seed and text[i:] in seed for i in range(3, len(text) - 2))
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="shared/seeds is beside the repository in CI and development")
+@pytest.mark.skipif(
+    not SEED.exists(), reason="shared/seeds is beside the repository in CI and development"
+)
 def test_the_default_pack_matches_the_seed_wherever_the_seed_covers_a_level(rubric):
     """Titles, key meanings and cases of the seeded levels are the seed's own sentences."""
     seed = _squash(SEED.read_text(encoding="utf-8"))
@@ -59,22 +61,34 @@ def test_the_default_pack_matches_the_seed_wherever_the_seed_covers_a_level(rubr
             texts += [part for part in re.split(r"[;;]\s*|。", criterion.meaning) if len(part) > 6]
             missing += [(criterion.key, t) for t in texts if not _in_seed(_squash(t), seed)]
 
-    assert [] == missing
+    assert missing == []
 
 
 BROKEN = {
     "missing level": ("      - level: 2\n", "      - level: 7\n", "missing level 2"),
     "duplicate level": ("      - level: 3\n", "      - level: 2\n", "duplicate level 2"),
-    "unknown rule": ("rule: needs_conforming\n", "rule: whenever\n", "unknown scoring rule 'whenever'"),
+    "unknown rule": (
+        "rule: needs_conforming\n",
+        "rule: whenever\n",
+        "unknown scoring rule 'whenever'",
+    ),
     "empty title": ('zh: "感恩客户"', 'zh: ""', "empty title"),
-    "duplicate key": ("        meaning: 具有主动", "        meaning: x\n        meaning: 具有主动", "duplicate key 'meaning'"),
+    "duplicate key": (
+        "        meaning: 具有主动",
+        "        meaning: x\n        meaning: 具有主动",
+        "duplicate key 'meaning'",
+    ),
 }
 
 
 @pytest.mark.parametrize("problem", sorted(BROKEN))
 def test_a_broken_pack_names_the_file_and_line_of_each_problem(problem, tmp_path, capsys):
     """`rubric check` exits non-zero and points at the line."""
-    source = (RUBRICS / "jd-customer-first.yaml").read_text(encoding="utf-8").replace('zh: 感恩客户', 'zh: "感恩客户"')
+    source = (
+        (RUBRICS / "jd-customer-first.yaml")
+        .read_text(encoding="utf-8")
+        .replace("zh: 感恩客户", 'zh: "感恩客户"')
+    )
     old, new, message = BROKEN[problem]
     assert old in source
     broken = tmp_path / "broken.yaml"
@@ -83,20 +97,25 @@ def test_a_broken_pack_names_the_file_and_line_of_each_problem(problem, tmp_path
     code = main(["rubric", "check", str(broken)])
 
     err = capsys.readouterr().err
-    assert 1 == code
+    assert code == 1
     assert re.search(rf"{re.escape(str(broken))}:\d+: .*{re.escape(message)}", err), err
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path):
     source = (RUBRICS / "jd-customer-first.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "two.yaml"
-    broken.write_text(source.replace("rule: needs_conforming\n", "rule: sometimes\n").replace("level: 3", "level: 5"), encoding="utf-8")
+    broken.write_text(
+        source.replace("rule: needs_conforming\n", "rule: sometimes\n").replace(
+            "level: 3", "level: 5"
+        ),
+        encoding="utf-8",
+    )
 
     with pytest.raises(PackError) as error:
         load_pack(broken)
 
     lines = [p.line for p in error.value.problems]
-    assert 2 == len(lines)
+    assert len(lines) == 2
     assert all(line > 1 for line in lines)
 
 

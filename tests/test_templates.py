@@ -26,12 +26,23 @@ def keys_used_in_code() -> set[str]:
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
             first = node.args[0]
-            if name in ("render", "Reply") and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if (
+                name in ("render", "Reply")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
                 used.add(first.value)
             if name in ("render", "Reply") and isinstance(first, ast.IfExp):
                 used |= {n.value for n in (first.body, first.orelse) if isinstance(n, ast.Constant)}
     used |= {r.value for r in Refusal} | {f"scoring_{r.value}" for r in ScoringRule}
-    used |= {"unknown_command", "unknown_argument", "cycle_reserved", "cycle_bad_name", "cycle_bad_dates", "cycle_exists"}
+    used |= {
+        "unknown_command",
+        "unknown_argument",
+        "cycle_reserved",
+        "cycle_bad_name",
+        "cycle_bad_dates",
+        "cycle_exists",
+    }
     return {k for k in used if KEY.match(k)} - set(COMPOSITE)
 
 
@@ -39,14 +50,16 @@ def keys_used_in_code() -> set[str]:
 def test_every_key_the_code_uses_exists_in_each_locale(locale):
     missing = sorted(keys_used_in_code() - set(Templates(locale).texts))
 
-    assert [] == missing
+    assert missing == []
 
 
 def test_both_locales_have_the_same_keys_and_placeholders():
     zh, en = (load_texts(TEMPLATES / f"{locale}.yaml") for locale in LOCALES)
 
     assert sorted(zh) == sorted(en)
-    assert {k: placeholders(v) for k, v in zh.items()} == {k: placeholders(v) for k, v in en.items()}
+    assert {k: placeholders(v) for k, v in zh.items()} == {
+        k: placeholders(v) for k, v in en.items()
+    }
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -10,13 +10,20 @@ from bot.core.ceiling import evidence_ceiling
         ("customer-first", {}, {}, 2),
         ("customer-first", {3: 1}, {}, 3),
         ("customer-first", {3: 1, 4: 2}, {}, 4),
-        ("customer-first", {4: 2, 5: 1}, {}, 2),  # 通关制: level 3 is missing, so 4 and 5 don't count
+        (
+            "customer-first",
+            {4: 2, 5: 1},
+            {},
+            2,
+        ),  # 通关制: level 3 is missing, so 4 and 5 don't count
         ("customer-first", {3: 1, 4: 1, 5: 1}, {}, 5),
         ("customer-first", {3: 1, 4: 1, 5: 1}, {5: 1}, 4),
         ("customer-first", {3: 1}, {1: 1}, 0),  # a non-conforming case at level 1 stops everything
         ("teamwork", {}, {2: 1}, 1),
     ],
 )
-def test_the_ceiling_is_the_last_level_passed_in_order(rubric, value_key, conforming, nonconforming, expected):
+def test_the_ceiling_is_the_last_level_passed_in_order(
+    rubric, value_key, conforming, nonconforming, expected
+):
     """Levels count only cumulatively, under each level's scoring rule."""
     assert expected == evidence_ceiling(rubric.value(value_key), conforming, nonconforming)

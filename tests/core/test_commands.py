@@ -9,7 +9,10 @@ from bot.core.commands import Command, CommandError, parse_command
         ("", Command("help")),
         ("today", Command("today")),
         ("SUMMARY", Command("summary")),
-        ("summary @console:bob cycle:2026Q4 value:teamwork", Command("summary", person="console:bob", cycle="2026Q4", value="teamwork")),
+        (
+            "summary @console:bob cycle:2026Q4 value:teamwork",
+            Command("summary", person="console:bob", cycle="2026Q4", value="teamwork"),
+        ),
         ("summary #console:sales", Command("summary", channel="console:sales")),
         ("subscribe 9:30 Asia/Shanghai", Command("subscribe", time="09:30", zone="Asia/Shanghai")),
         ("me cycle:2026H2", Command("me", cycle="2026H2")),

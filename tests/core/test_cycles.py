@@ -20,13 +20,16 @@ def test_cycles_are_calendar_quarters_by_default(day, expected):
 
 
 def test_quarters_and_named_cycles_resolve_by_id():
-    assert [date(2025, 7, 1), H2] == [resolve_cycle("2025q3", [H2]).starts_on, resolve_cycle("2026h2", [H2])]
+    assert [date(2025, 7, 1), H2] == [
+        resolve_cycle("2025q3", [H2]).starts_on,
+        resolve_cycle("2026h2", [H2]),
+    ]
     assert resolve_cycle("2026H1", [H2]) is None
 
 
 def test_a_named_cycle_covering_today_is_the_current_one():
-    assert H2 == current_cycle(date(2026, 11, 21), [H2])
-    assert "2027Q1" == current_cycle(date(2027, 1, 5), [H2]).id
+    assert current_cycle(date(2026, 11, 21), [H2]) == H2
+    assert current_cycle(date(2027, 1, 5), [H2]).id == "2027Q1"
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ def test_the_rotation_shows_every_criterion_once_per_round(rubric):
     """All 30 criteria come up once before any repeats."""
     order = rotation_order(rubric)
 
-    assert 30 == len(order)
-    assert 30 == len({c.key for c in order})
+    assert len(order) == 30
+    assert len({c.key for c in order}) == 30
 
 
 def test_consecutive_posts_show_different_values(rubric):
@@ -31,4 +31,4 @@ def test_a_one_value_pack_walks_its_levels_in_order():
     """The JD pack (one value, three steps) cycles 1, 2, 3, 1, …"""
     jd = load_pack(pack_path("jd-customer-first"))
 
-    assert [1, 2, 3, 1] == [criterion_at(jd, c).level for c in range(4)]
+    assert [criterion_at(jd, c).level for c in range(4)] == [1, 2, 3, 1]

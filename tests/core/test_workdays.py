@@ -46,14 +46,16 @@ def test_an_uncovered_year_falls_back_to_weekends_with_one_warning(caplog):
     warnings = [r for r in caplog.records if "2027" in r.getMessage()]
     assert national_day_2027 is True
     assert not calendars.is_workday(date(2027, 10, 2), "CN")  # a Saturday
-    assert 1 == len(warnings)
+    assert len(warnings) == 1
 
 
 def test_make_up_workdays_beat_weekends_in_the_pure_calendar():
-    calendar = YearCalendar(2030, holidays=frozenset({date(2030, 1, 1)}), make_up_workdays=frozenset({date(2030, 1, 5)}))
+    calendar = YearCalendar(
+        2030, holidays=frozenset({date(2030, 1, 1)}), make_up_workdays=frozenset({date(2030, 1, 5)})
+    )
 
-    assert [False, True, True] == [
+    assert [
         is_workday(date(2030, 1, 1), calendar),
         is_workday(date(2030, 1, 5), calendar),
         is_workday(date(2030, 1, 7), calendar),
-    ]
+    ] == [False, True, True]

@@ -47,9 +47,9 @@ def test_migrations_build_exactly_the_tables_the_code_declares(engine):
 
     tables = inspect(engine)
     assert migrate.is_up_to_date(engine)
-    assert {
-        name: {c.name for c in table.columns} for name, table in metadata.tables.items()
-    } == {name: {c["name"] for c in tables.get_columns(name)} for name in metadata.tables}
+    assert {name: {c.name for c in table.columns} for name, table in metadata.tables.items()} == {
+        name: {c["name"] for c in tables.get_columns(name)} for name in metadata.tables
+    }
 
 
 def test_a_day_is_claimed_once_and_the_cursor_moves_once(repo):
@@ -58,9 +58,11 @@ def test_a_day_is_claimed_once_and_the_cursor_moves_once(repo):
 
     first, second = claim(repo, sub), claim(repo, sub, by="replica-b")
 
-    assert "customer-first:1" == first.criterion_key
+    assert first.criterion_key == "customer-first:1"
     assert second is None
-    assert 1 == repo.subscriptions.get(platform="slack", workspace="T1", channel="C1").rotation_cursor
+    assert (
+        repo.subscriptions.get(platform="slack", workspace="T1", channel="C1").rotation_cursor == 1
+    )
 
 
 def test_racing_claims_produce_exactly_one_winner(repo):
@@ -69,40 +71,51 @@ def test_racing_claims_produce_exactly_one_winner(repo):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda i: claim(repo, sub, by=f"r{i}"), range(8)))
 
-    assert 1 == sum(r is not None for r in results)
+    assert sum(r is not None for r in results) == 1
 
 
 def test_the_next_day_shows_the_next_criterion(repo):
     sub = subscribe(repo)
     claim(repo, sub)
 
-    assert "customer-first:2" == claim(repo, sub, day=DAY + timedelta(days=1)).criterion_key
+    assert claim(repo, sub, day=DAY + timedelta(days=1)).criterion_key == "customer-first:2"
 
 
 def test_a_retried_nomination_is_stored_once(repo):
     """Invariant 2: the same message twice changes nothing."""
     post = claim(repo, subscribe(repo))
 
-    assert ["slack:U2"] == record(repo, post)
-    assert [] == record(repo, post)
-    assert 1 == sum(c.cases for c in repo.evidence.counts(ALL))
+    assert record(repo, post) == ["slack:U2"]
+    assert record(repo, post) == []
+    assert sum(c.cases for c in repo.evidence.counts(ALL)) == 1
 
 
 def test_edits_update_and_deletes_retract(repo):
     post = claim(repo, subscribe(repo))
     record(repo, post, nominees=("slack:U2", "slack:U3"))
 
-    repo.evidence.edit(place=PLACE, message_id="m1", nominees=["slack:U2", "slack:U4"], story="the edited story", now=NOW)
+    repo.evidence.edit(
+        place=PLACE,
+        message_id="m1",
+        nominees=["slack:U2", "slack:U4"],
+        story="the edited story",
+        now=NOW,
+    )
     after_edit = sorted((c.nominee, c.cases) for c in repo.evidence.counts(ALL))
     stories = {c.story for cases in repo.evidence.newest(ALL, 3).values() for c in cases}
     repo.evidence.delete(place=PLACE, message_id="m1", now=NOW)
 
-    assert [("slack:U2", 1), ("slack:U4", 1)] == after_edit
+    assert after_edit == [("slack:U2", 1), ("slack:U4", 1)]
     assert {"the edited story"} == stories
-    assert [] == repo.evidence.counts(ALL)
-    assert [] == record(repo, post)  # a late retry of the original does not bring it back
-    assert [] == repo.evidence.edit(place=PLACE, message_id="m1", nominees=["slack:U2"], story="again", now=NOW)
-    assert [] == repo.evidence.counts(ALL)
+    assert repo.evidence.counts(ALL) == []
+    assert record(repo, post) == []  # a late retry of the original does not bring it back
+    assert (
+        repo.evidence.edit(
+            place=PLACE, message_id="m1", nominees=["slack:U2"], story="again", now=NOW
+        )
+        == []
+    )
+    assert repo.evidence.counts(ALL) == []
 
 
 def test_filters_select_by_channel_person_value_and_dates(repo):
@@ -115,12 +128,20 @@ def test_filters_select_by_channel_person_value_and_dates(repo):
     )  # fmt: skip
 
     def people(**kw):
-        return sorted(c.nominee for c in repo.evidence.counts(EvidenceFilter(starts_on=DAY, ends_on=DAY, **kw)))
+        return sorted(
+            c.nominee
+            for c in repo.evidence.counts(EvidenceFilter(starts_on=DAY, ends_on=DAY, **kw))
+        )
 
-    assert ["slack:U2"] == people(channels=frozenset({"slack:C1"}))
-    assert ["slack:U3"] == people(value_key="teamwork")
-    assert ["slack:U3"] == people(nominee="slack:U3")
-    assert [] == repo.evidence.counts(EvidenceFilter(starts_on=DAY + timedelta(days=1), ends_on=DAY + timedelta(days=9)))
+    assert people(channels=frozenset({"slack:C1"})) == ["slack:U2"]
+    assert people(value_key="teamwork") == ["slack:U3"]
+    assert people(nominee="slack:U3") == ["slack:U3"]
+    assert (
+        repo.evidence.counts(
+            EvidenceFilter(starts_on=DAY + timedelta(days=1), ends_on=DAY + timedelta(days=9))
+        )
+        == []
+    )
 
 
 def test_erasing_a_person_removes_their_cases_and_hides_their_name(repo):
@@ -134,17 +155,23 @@ def test_erasing_a_person_removes_their_cases_and_hides_their_name(repo):
     removed, renamed = repo.evidence.erase_person(person="slack:U2", pseudonym="erased:x", now=NOW)
 
     records = list(repo.evidence.export(ALL))
-    assert (1, 1) == (removed, renamed)
-    assert [("slack:U3", "erased:x")] == [(r.nominee, r.nominator) for r in records]
+    assert (removed, renamed) == (1, 1)
+    assert [(r.nominee, r.nominator) for r in records] == [("slack:U3", "erased:x")]
 
 
 def test_roles_and_audit(repo):
-    repo.governance.grant(person="slack:M", role=Role.MANAGER, channel="slack:C1", by="cli:root", now=NOW)
-    repo.governance.grant(person="slack:M", role=Role.MANAGER, channel="slack:C1", by="cli:root", now=NOW)
-    repo.governance.audit(actor="slack:M", action="summary", at=NOW, scope="all", subjects=["slack:U2"])
+    repo.governance.grant(
+        person="slack:M", role=Role.MANAGER, channel="slack:C1", by="cli:root", now=NOW
+    )
+    repo.governance.grant(
+        person="slack:M", role=Role.MANAGER, channel="slack:C1", by="cli:root", now=NOW
+    )
+    repo.governance.audit(
+        actor="slack:M", action="summary", at=NOW, scope="all", subjects=["slack:U2"]
+    )
 
     access = repo.governance.access("slack:M")
     assert frozenset({"slack:C1"}) == access.managed_channels
     assert not access.is_admin
     assert repo.governance.access("slack:A", admins=["slack:A"]).is_admin
-    assert ("slack:U2",) == repo.governance.audit_log()[0].subjects
+    assert repo.governance.audit_log()[0].subjects == ("slack:U2",)
