@@ -1,0 +1,137 @@
+"""Governance subcommands: cycles, roles, forget and the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from bot.config import Settings
+from bot.core.cycles import CycleError, new_cycle
+from bot.core.permissions import Role
+from bot.wiring import build
+
+
+def actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def channel_key(channel: str, user: str) -> str:
+    channel = channel.lstrip("#")
+    return channel if ":" in channel else f"{user.split(':', 1)[0]}:{channel}"
+
+
+def cmd_cycles_add(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        try:
+            cycle = new_cycle(args.id, args.start, args.end, rt.repo.governance.cycles())
+        except CycleError as error:
+            print(rt.templates.render(error.key, **error.context), file=sys.stderr)
+            return 1
+        rt.repo.governance.add_cycle(cycle=cycle, by=actor(), now=rt.clock.now())
+        print(f"{cycle.id}\t{cycle.starts_on}\t{cycle.ends_on}")
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_cycles_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        current = rt.service.reading.cycle(None)
+        for c in rt.repo.governance.cycles():
+            print(f"{c.id}\t{c.starts_on}\t{c.ends_on}" + ("\t(current)" if c == current else ""))
+        if current.id.count("Q") == 1 and current not in rt.repo.governance.cycles():
+            print(f"{current.id}\t{current.starts_on}\t{current.ends_on}\t(current quarter)")
+        return 0
+    finally:
+        rt.close()
+
+
+def _role_channel(args: argparse.Namespace) -> str | None:
+    if args.role == Role.ADMIN.value:
+        return ""
+    return channel_key(args.channel, args.user) if args.channel else None
+
+
+def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
+    channel = _role_channel(args)
+    if channel is None:
+        print("A manager manages a channel: add --channel C.", file=sys.stderr)
+        return 2
+    rt = build(settings)
+    try:
+        new = rt.repo.governance.grant(
+            person=args.user, role=Role(args.role), channel=channel, by=actor(), now=rt.clock.now()
+        )
+        rt.repo.governance.audit(
+            actor=actor(),
+            action="grant",
+            at=rt.clock.now(),
+            scope=channel,
+            subjects=[args.user],
+            detail=args.role,
+        )
+        print(
+            f"{'granted' if new else 'already granted'}: {args.role} {args.user}"
+            + (f" on {channel}" if channel else "")
+        )
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_roles_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        removed = rt.repo.governance.revoke(
+            person=args.user, role=Role(args.role), channel=_role_channel(args)
+        )
+        rt.repo.governance.audit(
+            actor=actor(),
+            action="revoke",
+            at=rt.clock.now(),
+            subjects=[args.user],
+            detail=args.role,
+        )
+        print(f"revoked {removed} grant(s)")
+        return 0 if removed else 1
+    finally:
+        rt.close()
+
+
+def cmd_roles_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        for person, role, channel in rt.repo.governance.grants():
+            print(f"{person}\t{role}\t{channel or '*'}")
+        for person in sorted(settings.admins):
+            print(f"{person}\tadmin\t* (BOT_ADMINS)")
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        removed, renamed = rt.service.reading.forget(actor(), args.user)
+        print(
+            f"{args.user}: {removed} case(s) about them erased, {renamed} nomination(s) they wrote pseudonymised."
+        )
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    rt = build(settings)
+    try:
+        for e in rt.repo.governance.audit_log(limit=args.limit):
+            print(
+                f"{e.at.isoformat()}\t{e.actor}\t{e.action}\t{e.scope}\t{','.join(e.subjects)}\t{e.detail}"
+            )
+        return 0
+    finally:
+        rt.close()
