@@ -25,9 +25,6 @@ class Templates:
         """The text for `key` with every placeholder filled; a missing one raises KeyError."""
         return Template(self.texts[key]).substitute({k: str(v) for k, v in context.items()})
 
-    def has(self, key: str) -> bool:
-        return key in self.texts
-
 
 def load_texts(path: Path) -> dict[str, str]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

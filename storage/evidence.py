@@ -233,14 +233,6 @@ class Evidence(Store):
             )
             return len(about), int(renamed.rowcount)  # type: ignore[attr-defined]
 
-    def people_in(self, *, channels: frozenset[str]) -> set[str]:
-        pairs = [tuple(key.split(":", 1)) for key in sorted(channels)]
-        with self.reading() as session:
-            query = select(EvidenceRow.nominee).where(
-                tuple_(col(EvidenceRow.platform), col(EvidenceRow.channel)).in_(pairs)
-            )
-            return set(session.exec(query.distinct()))
-
 
 def _message(place: Place, message_id: str) -> list[ColumnElement[bool]]:
     return [
