@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.core.permissions import Access, Role, Scope
 from bot.export import summary_json, write_csv, write_json
 from bot.reading import ReadError
-from bot.wiring import build
+from bot.wiring import opened
 
 PLATFORMS = ("console", "slack", "dingtalk")
 _PERSON = re.compile(r"^(console|slack|dingtalk):\S+$")
@@ -168,8 +168,7 @@ def _workspace(args: argparse.Namespace) -> str:
 
 
 def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         sub = rt.repo.subscriptions.get(
             platform=args.platform, workspace=_workspace(args), channel=args.channel
         )
@@ -202,13 +201,10 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
             )
         )
         return 0
-    finally:
-        rt.close()
 
 
 def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         channel = channel_key(args.channel, args.user or "console:") if args.channel else None
         scope = Scope(person=args.user, channel=channel)
         try:
@@ -223,13 +219,10 @@ def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(rt.text.summary(summary, scope))
         return 0
-    finally:
-        rt.close()
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         try:
             cycle = rt.service.reading.cycle(args.cycle)
         except ReadError as refused:
@@ -247,13 +240,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             )
         print(f"{count} cases exported for {cycle.id}", file=sys.stderr)
         return 0
-    finally:
-        rt.close()
 
 
 def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         sub = rt.repo.subscriptions.save(
             platform=args.platform,
             workspace=_workspace(args),
@@ -269,30 +259,22 @@ def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:
             f"({sub.platform}:{sub.channel})",
         )
         return 0
-    finally:
-        rt.close()
 
 
 def cmd_unsubscribe(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         done = rt.repo.subscriptions.deactivate(
             platform=args.platform, workspace=_workspace(args), channel=args.channel
         )
         print(rt.templates.render("unsubscribed" if done else "not_subscribed"))
         return 0 if done else 1
-    finally:
-        rt.close()
 
 
 def cmd_subscriptions(settings: Settings, _args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         for s in rt.repo.subscriptions.list():
             off = ",".join(sorted(d.isoformat() for d in s.days_off)) or "-"
             print(
                 f"{s.platform}:{s.channel}\tworkspace={s.workspace}\tat={s.post_at}\ttz={s.timezone}\tcountry={s.country}\tdays_off={off}\tcursor={s.rotation_cursor}"
             )
         return 0
-    finally:
-        rt.close()

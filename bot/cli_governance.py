@@ -9,7 +9,7 @@ import sys
 from bot.config import Settings
 from bot.core.cycles import CycleError, new_cycle
 from bot.core.permissions import Role
-from bot.wiring import build
+from bot.wiring import opened
 
 
 def actor() -> str:
@@ -22,8 +22,7 @@ def channel_key(channel: str, user: str) -> str:
 
 
 def cmd_cycles_add(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         try:
             cycle = new_cycle(args.id, args.start, args.end, rt.repo.governance.cycles())
         except CycleError as error:
@@ -32,21 +31,16 @@ def cmd_cycles_add(settings: Settings, args: argparse.Namespace) -> int:
         rt.repo.governance.add_cycle(cycle=cycle, by=actor(), now=rt.clock.now())
         print(f"{cycle.id}\t{cycle.starts_on}\t{cycle.ends_on}")
         return 0
-    finally:
-        rt.close()
 
 
 def cmd_cycles_list(settings: Settings, _args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         current = rt.service.reading.cycle(None)
         for c in rt.repo.governance.cycles():
             print(f"{c.id}\t{c.starts_on}\t{c.ends_on}" + ("\t(current)" if c == current else ""))
         if current.id.count("Q") == 1 and current not in rt.repo.governance.cycles():
             print(f"{current.id}\t{current.starts_on}\t{current.ends_on}\t(current quarter)")
         return 0
-    finally:
-        rt.close()
 
 
 def _role_channel(args: argparse.Namespace) -> str | None:
@@ -60,8 +54,7 @@ def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
     if channel is None:
         print("A manager manages a channel: add --channel C.", file=sys.stderr)
         return 2
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         new = rt.repo.governance.grant(
             person=args.user, role=Role(args.role), channel=channel, by=actor(), now=rt.clock.now()
         )
@@ -78,13 +71,10 @@ def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
             + (f" on {channel}" if channel else "")
         )
         return 0
-    finally:
-        rt.close()
 
 
 def cmd_roles_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         removed = rt.repo.governance.revoke(
             person=args.user, role=Role(args.role), channel=_role_channel(args)
         )
@@ -97,41 +87,30 @@ def cmd_roles_revoke(settings: Settings, args: argparse.Namespace) -> int:
         )
         print(f"revoked {removed} grant(s)")
         return 0 if removed else 1
-    finally:
-        rt.close()
 
 
 def cmd_roles_list(settings: Settings, _args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         for person, role, channel in rt.repo.governance.grants():
             print(f"{person}\t{role}\t{channel or '*'}")
         for person in sorted(settings.admins):
             print(f"{person}\tadmin\t* (BOT_ADMINS)")
         return 0
-    finally:
-        rt.close()
 
 
 def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         removed, renamed = rt.service.reading.forget(actor(), args.user)
         print(
             f"{args.user}: {removed} case(s) about them erased, {renamed} nomination(s) they wrote pseudonymised."
         )
         return 0
-    finally:
-        rt.close()
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    rt = build(settings)
-    try:
+    with opened(settings) as rt:
         for e in rt.repo.governance.audit_log(limit=args.limit):
             print(
                 f"{e.at.isoformat()}\t{e.actor}\t{e.action}\t{e.scope}\t{','.join(e.subjects)}\t{e.detail}"
             )
         return 0
-    finally:
-        rt.close()

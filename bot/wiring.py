@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.calendars import Calendars
@@ -53,3 +55,13 @@ def build(
         text=TextRenderer(templates, rubric, min_story=settings.min_story),
         clock=clock,
     )
+
+
+@contextmanager
+def opened(settings: Settings) -> Iterator[Runtime]:
+    """A runtime for one command: built on entry, its database closed on exit."""
+    runtime = build(settings)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
