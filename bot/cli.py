@@ -59,9 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--as", dest="speaker", help="console: speak as this person (default: me)")
     run.add_argument(
-        "--http", action="store_true", help="serve the HTTP mode (arrives with the Slack adapter)"
+        "--http",
+        action="store_true",
+        help="Slack HTTP mode: serve POST /slack/events and GET /healthz (default: Socket Mode)",
     )
-    run.add_argument("--port", type=int, default=3000, help="port for --http")
+    run.add_argument("--port", type=int, default=3000, help="port for --http (default 3000)")
+    run.add_argument("--host", default="0.0.0.0", help="address for --http (default 0.0.0.0)")
     run.set_defaults(handler=cmd_run)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
@@ -86,12 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    if args.http:
-        print(
-            "HTTP mode is not in this version of values-bot yet; `values-bot run` starts the console chat.",
-            file=sys.stderr,
-        )
-        return 2
+    if "slack" in settings.platforms or args.http:
+        from bot.cli_run import run_slack
+
+        return run_slack(settings, http=args.http, host=args.host, port=args.port)
     if settings.platforms:
         print(
             f"Configured for {', '.join(settings.platforms)}, which this version of values-bot "

@@ -25,8 +25,9 @@ from bot.cli_governance import (
 from bot.config import Settings
 from bot.core.permissions import Access, Role, Scope
 from bot.export import summary_json, write_csv, write_json
+from bot.posting import DeliveryRefused, Poster
 from bot.reading import ReadError
-from bot.wiring import opened
+from bot.wiring import Runtime, opened
 
 PLATFORMS = ("console", "slack", "dingtalk")
 _PERSON = re.compile(r"^(console|slack|dingtalk):\S+$")
@@ -116,6 +117,18 @@ def add_commands(commands: Any) -> None:
     subscribe.add_argument(
         "--days-off", type=dates_arg, default=frozenset(), help="extra company days off"
     )
+    subscribe.add_argument(
+        "--notify-nominees",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="send each nominee a direct message (default: on)",
+    )
+    subscribe.add_argument(
+        "--private-cases",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep cases from the Nominate form out of the thread (default: off)",
+    )
     subscribe.set_defaults(handler=cmd_subscribe)
 
     unsubscribe = commands.add_parser(
@@ -163,27 +176,74 @@ def add_commands(commands: Any) -> None:
     audit.set_defaults(handler=cmd_audit)
 
 
-def _workspace(args: argparse.Namespace) -> str:
-    return args.workspace or ("local" if args.platform == "console" else "default")
+def _workspace(settings: Settings, rt: Runtime, args: argparse.Namespace) -> str | None:
+    """The workspace named, the one the channel is subscribed in, or the token's own."""
+    if args.workspace:
+        return str(args.workspace)
+    if args.platform == "console":
+        return "local"
+    known = {
+        s.workspace
+        for s in rt.repo.subscriptions.list(active_only=False)
+        if s.platform == args.platform and s.channel == args.channel
+    }
+    if len(known) == 1:
+        return known.pop()
+    if args.platform == "slack":
+        from bot.cli_run import slack_workspace
+
+        found = slack_workspace(settings)
+        if found is None:
+            print(
+                "Cannot tell which Slack workspace this is: set SLACK_BOT_TOKEN (and "
+                "SLACK_API_URL) so values-bot can ask Slack, or pass --workspace T…",
+                file=sys.stderr,
+            )
+        return found
+    return "default"
+
+
+def _poster(settings: Settings, rt: Runtime, platform: str) -> Poster | None:
+    if platform == "console":
+        from bot.adapters.console import Console
+
+        return Console(rt, sys.stdout).poster()
+    if platform == "slack":
+        from bot.adapters.slack.client import ChannelPacer, web_client
+        from bot.adapters.slack.poster import SlackPoster
+        from bot.adapters.slack.render import SlackRenderer
+
+        render = SlackRenderer(rt.templates, rt.rubric, min_story=settings.min_story)
+        return SlackPoster(web_client(settings), render, ChannelPacer())
+    return None
 
 
 def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
     with opened(settings) as rt:
+        workspace = _workspace(settings, rt, args)
+        if workspace is None:
+            return 2
         sub = rt.repo.subscriptions.get(
-            platform=args.platform, workspace=_workspace(args), channel=args.channel
+            platform=args.platform, workspace=workspace, channel=args.channel
         )
         if sub is None or not sub.active:
             print(rt.templates.render("not_subscribed"), file=sys.stderr)
             return 1
-        if args.platform != "console":
+        poster = _poster(settings, rt, args.platform)
+        if poster is None:
             print(
                 f"values-bot cannot post to {args.platform} yet in this version.", file=sys.stderr
             )
             return 2
-        from bot.adapters.console import Console
-
-        outcome = rt.posts.post_now(sub, Console(rt, sys.stdout).poster())
         channel = f"#{args.channel}"
+        try:
+            outcome = rt.posts.post_now(sub, poster)
+        except DeliveryRefused as refused:
+            print(
+                rt.templates.render("post_refused", channel=channel, reason=refused.reason),
+                file=sys.stderr,
+            )
+            return 1
         if outcome.post is None:
             print(rt.templates.render("post_already", channel=channel, date=outcome.local_date))
             return 0
@@ -244,15 +304,20 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:
     with opened(settings) as rt:
+        workspace = _workspace(settings, rt, args)
+        if workspace is None:
+            return 2
         sub = rt.repo.subscriptions.save(
             platform=args.platform,
-            workspace=_workspace(args),
+            workspace=workspace,
             channel=args.channel,
             post_at=args.at,
             timezone=args.tz or settings.timezone,
             country=args.country.upper(),
             days_off=args.days_off,
             now=rt.clock.now(),
+            notify_nominees=args.notify_nominees,
+            private_cases=args.private_cases,
         )
         print(
             rt.templates.render("subscribed", time=sub.post_at, zone=sub.timezone),
@@ -263,8 +328,11 @@ def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_unsubscribe(settings: Settings, args: argparse.Namespace) -> int:
     with opened(settings) as rt:
+        workspace = _workspace(settings, rt, args)
+        if workspace is None:
+            return 2
         done = rt.repo.subscriptions.deactivate(
-            platform=args.platform, workspace=_workspace(args), channel=args.channel
+            platform=args.platform, workspace=workspace, channel=args.channel
         )
         print(rt.templates.render("unsubscribed" if done else "not_subscribed"))
         return 0 if done else 1
@@ -276,5 +344,6 @@ def cmd_subscriptions(settings: Settings, _args: argparse.Namespace) -> int:
             off = ",".join(sorted(d.isoformat() for d in s.days_off)) or "-"
             print(
                 f"{s.platform}:{s.channel}\tworkspace={s.workspace}\tat={s.post_at}\ttz={s.timezone}\tcountry={s.country}\tdays_off={off}\tcursor={s.rotation_cursor}"
+                f"\tnotify_nominees={'on' if s.notify_nominees else 'off'}\tprivate_cases={'on' if s.private_cases else 'off'}"
             )
         return 0

@@ -12,7 +12,16 @@ from bot.packs import DEFAULT_PACK
 from bot.templates import LOCALES
 
 DEFAULT_DATABASE_URL = "sqlite:///values-bot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 _PERSON = re.compile(r"^[a-z]+:\S+$")
+_PLACEHOLDER = re.compile(r"\.\.\.|…|<|>|your|changeme|placeholder|todo|x{6,}", re.IGNORECASE)
+
+
+def looks_real(value: str, prefix: str = "") -> bool:
+    """A credential that is set, has the expected prefix, and is not a copied placeholder."""
+    return (
+        len(value) > len(prefix) + 6 and value.startswith(prefix) and not _PLACEHOLDER.search(value)
+    )
 
 
 class ConfigError(ValueError):
@@ -33,6 +42,28 @@ class Settings:
     admins: frozenset[str] = frozenset()
     console_user: str = "me"
     platforms: tuple[str, ...] = ()
+    fanout_concurrency: int = 8
+    slack_bot_token: str = ""
+    slack_app_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_manager_group: str = ""
+
+    def slack_problems(self, *, http: bool) -> list[str]:
+        """Every Slack setting missing or still a placeholder, for the mode about to start."""
+        problems = []
+        if not looks_real(self.slack_bot_token, "xoxb-"):
+            problems.append("SLACK_BOT_TOKEN: the bot token (xoxb-…) from OAuth & Permissions")
+        if http and not looks_real(self.slack_signing_secret):
+            problems.append(
+                "SLACK_SIGNING_SECRET: the signing secret from Basic Information (HTTP mode)"
+            )
+        if not http and not looks_real(self.slack_app_token, "xapp-"):
+            problems.append(
+                "SLACK_APP_TOKEN: an app-level token (xapp-…) with connections:write, for "
+                "Socket Mode; or run with --http"
+            )
+        return problems
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -64,6 +95,11 @@ class Settings:
             for a in sorted(admins)
             if not _PERSON.match(a)
         ]
+        slack_api_url = environ.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        if not re.match(r"^https?://[^/\s]+", slack_api_url):
+            problems.append(f"SLACK_API_URL should be an http(s) URL, not {slack_api_url!r}")
+        elif not slack_api_url.endswith("/"):
+            slack_api_url += "/"
         platforms = tuple(
             name
             for name, keys in (
@@ -83,6 +119,12 @@ class Settings:
             admins=admins,
             console_user=environ.get("BOT_CONSOLE_USER", "me"),
             platforms=platforms,
+            fanout_concurrency=number("BOT_FANOUT_CONCURRENCY", 8, 1),
+            slack_bot_token=environ.get("SLACK_BOT_TOKEN", "").strip(),
+            slack_app_token=environ.get("SLACK_APP_TOKEN", "").strip(),
+            slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),
+            slack_api_url=slack_api_url,
+            slack_manager_group=environ.get("SLACK_MANAGER_GROUP", "").strip(),
         )
         if problems:
             raise ConfigError(problems)

@@ -6,7 +6,8 @@ Every read of someone else's evidence is written to the audit log (DESIGN.md inv
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -41,9 +42,15 @@ class Reading:
     ) -> None:
         self.repo, self.rubric, self.clock = repo, rubric, clock
         self.timezone, self.admins = timezone, admins
+        # Extra sources of managed channels, e.g. a Slack user group of managers.
+        self.role_sources: list[Callable[[str], frozenset[str]]] = []
 
     def access(self, person: str) -> Access:
-        return self.repo.governance.access(person, admins=self.admins)
+        access = self.repo.governance.access(person, admins=self.admins)
+        extra = frozenset().union(*(source(person) for source in self.role_sources))
+        if extra - access.managed_channels:
+            access = replace(access, managed_channels=access.managed_channels | extra)
+        return access
 
     def cycle(self, cycle_id: str | None) -> Cycle:
         named = self.repo.governance.cycles()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.core.messages import Reply
 from bot.core.permissions import Scope
 from bot.core.rubric import Criterion, Rubric
@@ -12,8 +14,23 @@ COMPOSITE = ("daily_post", "summary", "me", "nomination_ack")
 
 
 class TextRenderer:
-    def __init__(self, templates: Templates, rubric: Rubric, *, min_story: int) -> None:
+    def __init__(
+        self,
+        templates: Templates,
+        rubric: Rubric,
+        *,
+        min_story: int,
+        person_label: Callable[[str], str] = str,
+        escape: Callable[[str], str] = str,
+    ) -> None:
         self.t, self.rubric, self.min_story = templates, rubric, min_story
+        self.label = person_label  # how a PLATFORM:ID person is written on this platform
+        self.escape = escape  # makes people's words inert in this platform's markup
+
+    def people(self, people: str | tuple[str, ...] | list[str]) -> str:
+        if isinstance(people, str):
+            people = [p.strip() for p in people.split(",") if p.strip()]
+        return ", ".join(self.label(p) for p in people)
 
     def render(self, reply: Reply) -> str:
         if reply.key == "daily_post":
@@ -25,12 +42,14 @@ class TextRenderer:
             return self.summary(
                 reply.context["summary"], reply.context.get("scope"), me=reply.key == "me"
             )
+        if reply.key == "nomination_updated":
+            return self.t.render(reply.key, nominees=self.people(reply.context["nominees"]))
         if reply.key == "nomination_ack":
             criterion = self.rubric.criterion(reply.context["criterion_key"])
             return self.t.render(
                 "nomination_ack",
-                nominator=reply.context["nominator"],
-                nominees=reply.context["nominees"],
+                nominator=self.label(reply.context["nominator"]),
+                nominees=self.people(reply.context["nominees"]),
                 value_name=self._value_name(criterion),
                 level=criterion.level if criterion else "?",
                 title=criterion.title(self.t.locale) if criterion else "",
@@ -81,7 +100,7 @@ class TextRenderer:
 
     def scope_label(self, summary: Summary, scope: Scope | None) -> str:
         if scope is not None and scope.person:
-            label = self.t.render("summary_scope_person", person=scope.person)
+            label = self.t.render("summary_scope_person", person=self.label(scope.person))
         elif scope is not None and scope.channel:
             label = self.t.render(
                 "summary_scope_channel", channel=f"#{scope.channel.split(':', 1)[-1]}"
@@ -96,6 +115,12 @@ class TextRenderer:
         return label
 
     def summary(self, summary: Summary, scope: Scope | None, *, me: bool = False) -> str:
+        return "\n".join(self.summary_parts(summary, scope, me=me))
+
+    def summary_parts(
+        self, summary: Summary, scope: Scope | None, *, me: bool = False
+    ) -> list[str]:
+        """The header, one part per person, and the footer: the units a paged reply splits on."""
         cycle = summary.cycle
         dates = {"cycle": cycle.id, "starts_on": cycle.starts_on, "ends_on": cycle.ends_on}
         if me:
@@ -107,13 +132,15 @@ class TextRenderer:
         people = [p for p in summary.people if p.total or (scope and scope.person)]
         if not people or not any(p.total for p in people):
             lines.append(self.t.render("me_empty" if me else "summary_empty"))
-        for person in people:
-            lines.extend(self.person(person))
-        lines.append(self.t.render("summary_footer"))
-        return "\n".join(lines)
+        parts = ["\n".join(lines)]
+        parts += ["\n".join(self.person(person)) for person in people]
+        parts.append(self.t.render("summary_footer"))
+        return parts
 
     def person(self, person: PersonSummary) -> list[str]:
-        lines = [self.t.render("summary_person", person=person.person, total=person.total)]
+        lines = [
+            self.t.render("summary_person", person=self.label(person.person), total=person.total)
+        ]
         for item in person.values:
             value = self.rubric.value(item.value_key)
             missing = ""
@@ -134,8 +161,8 @@ class TextRenderer:
             lines.append(
                 self.t.render(
                     "summary_case",
-                    story=case.story,
-                    nominator=case.nominator,
+                    story=self.escape(case.story),
+                    nominator=self.label(case.nominator),
                     date=case.nominated_on.isoformat(),
                     value_name=self._value_name(criterion),
                     level=criterion.level if criterion else "?",

@@ -64,7 +64,7 @@ class ValuesService:
             incoming.text,
             incoming.mentions,
             author=incoming.author,
-            bots=self.options.bots,
+            bots=self.options.bots | incoming.bots,
             min_story=self.options.min_story,
         )
 
@@ -90,7 +90,7 @@ class ValuesService:
         )
         if not stored:
             return []  # a retried delivery: already recorded, stay quiet
-        return [self._ack("nomination_ack", post, incoming.author, stored)]
+        return [self._ack(post, incoming, stored, parsed.story)]
 
     def _edit(self, incoming: Incoming) -> list[Reply]:
         rows = self.repo.evidence.rows_for_message(
@@ -110,7 +110,7 @@ class ValuesService:
             story=parsed.story,
             now=self.clock.now(),
         )
-        return [Reply("nomination_updated", {"nominees": ", ".join(parsed.nominees)})]
+        return [Reply("nomination_updated", {"nominees": parsed.nominees})]
 
     def _delete(self, incoming: Incoming) -> list[Reply]:
         retracted = self.repo.evidence.delete(
@@ -118,13 +118,15 @@ class ValuesService:
         )
         return [Reply("nomination_retracted")] if retracted else []
 
-    def _ack(self, key: str, post: DailyPost, nominator: str, nominees: list[str]) -> Reply:
+    def _ack(self, post: DailyPost, incoming: Incoming, nominees: list[str], story: str) -> Reply:
         criterion = self.rubric.criterion(post.criterion_key)
         return Reply(
-            key,
+            "nomination_ack",
             {
-                "nominator": nominator,
-                "nominees": ", ".join(nominees),
+                "nominator": incoming.author,
+                "nominees": tuple(nominees),
+                "story": story,
+                "link": incoming.link,
                 "value_key": criterion.value_key if criterion else "",
                 "level": criterion.level if criterion else "",
                 "criterion_key": post.criterion_key,

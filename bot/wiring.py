@@ -51,7 +51,14 @@ def build(
         rubric=rubric,
         templates=templates,
         service=ValuesService(repo, rubric, clock, options),
-        posts=DailyPosts(repo, rubric, Calendars(), clock, cutoff=settings.cutoff),
+        posts=DailyPosts(
+            repo,
+            rubric,
+            Calendars(),
+            clock,
+            cutoff=settings.cutoff,
+            concurrency=settings.fanout_concurrency,
+        ),
         text=TextRenderer(templates, rubric, min_story=settings.min_story),
         clock=clock,
     )

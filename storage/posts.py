@@ -85,6 +85,28 @@ class Posts(Store):
                 .values(status="posted", message_id=message_id, posted_at=at, lease_until=None)
             )
 
+    def release(self, *, post_id: int) -> bool:
+        """Undo a claim the platform refused outright: the day can be posted again later.
+
+        Only a row still `claimed` is released, and the rotation cursor steps back with it.
+        """
+        with self.writing() as session:
+            row = session.get(DailyPostRow, post_id)
+            if row is None or row.status != "claimed":
+                return False
+            session.execute(
+                update(SubscriptionRow)
+                .where(
+                    col(SubscriptionRow.platform) == row.platform,
+                    col(SubscriptionRow.workspace) == row.workspace,
+                    col(SubscriptionRow.channel) == row.channel,
+                    col(SubscriptionRow.rotation_cursor) > 0,
+                )
+                .values(rotation_cursor=SubscriptionRow.rotation_cursor - 1)
+            )
+            session.delete(row)
+            return True
+
     def latest(self, *, platform: str, workspace: str, channel: str) -> DailyPost | None:
         with self.reading() as session:
             row = session.exec(

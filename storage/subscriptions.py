@@ -24,6 +24,8 @@ def _to_domain(row: SubscriptionRow) -> Subscription:
         days_off=frozenset(date.fromisoformat(d) for d in row.days_off.split(",") if d),
         rotation_cursor=row.rotation_cursor,
         active=row.active,
+        notify_nominees=row.notify_nominees,
+        private_cases=row.private_cases,
     )
 
 
@@ -39,8 +41,13 @@ class Subscriptions(Store):
         country: str,
         days_off: frozenset[date],
         now: datetime,
+        notify_nominees: bool | None = None,
+        private_cases: bool | None = None,
     ) -> Subscription:
-        """Subscribe a channel, or update and re-activate its subscription (keeps the cursor)."""
+        """Subscribe a channel, or update and re-activate its subscription (keeps the cursor).
+
+        The per-channel switches keep their stored value when passed as None.
+        """
         with self.writing() as session:
             row = session.exec(
                 select(SubscriptionRow).where(
@@ -56,6 +63,10 @@ class Subscriptions(Store):
             row.post_at, row.timezone, row.country = post_at, timezone, country
             row.days_off = ",".join(sorted(d.isoformat() for d in days_off))
             row.active = True
+            if notify_nominees is not None:
+                row.notify_nominees = notify_nominees
+            if private_cases is not None:
+                row.private_cases = private_cases
             session.add(row)
             session.flush()
             return _to_domain(row)

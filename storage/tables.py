@@ -31,6 +31,8 @@ class SubscriptionRow(SQLModel, table=True):
     days_off: str = Field(default="")  # comma-separated ISO dates: the company's extra days off
     rotation_cursor: int = Field(default=0)
     active: bool = Field(default=True)
+    notify_nominees: bool = Field(default=True)  # a direct message to each nominee
+    private_cases: bool = Field(default=False)  # modal cases stay out of the thread
     created_at: datetime
 
 

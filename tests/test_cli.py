@@ -111,6 +111,8 @@ def test_subscriptions_roles_and_cycles(cli):
             "slack",
             "--channel",
             "C024BE91L",
+            "--workspace",
+            "T024BE7LG",
             "--at",
             "9:05",
             "--tz",
@@ -122,6 +124,7 @@ def test_subscriptions_roles_and_cycles(cli):
     )
     _, listing, _ = cli("subscriptions")
     assert "slack:C024BE91L" in listing and "at=09:05" in listing and "country=DE" in listing
+    assert "workspace=T024BE7LG" in listing and "notify_nominees=on" in listing
 
     assert (
         cli("roles", "grant", "--role", "manager", "--user", "slack:U1", "--channel", "C024BE91L")[

@@ -39,6 +39,7 @@ class Incoming:
     kind: str = "message"
     thread_of: str | None = None
     link: str = ""
+    bots: frozenset[str] = frozenset()  # mentioned people the platform knows to be bots
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ class Subscription:
     days_off: frozenset[date]
     rotation_cursor: int
     active: bool
+    notify_nominees: bool = True
+    private_cases: bool = False
 
     @property
     def channel_key(self) -> str:

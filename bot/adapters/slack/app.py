@@ -1,0 +1,408 @@
+"""The Slack adapter: one synchronous Bolt App in front of the values service.
+
+Events are stored before they are acknowledged (process_before_response, reliability.md R7);
+everything that talks back to Slack (reactions, ephemeral refusals, direct messages, slow
+command answers) runs afterwards on a small worker pool, so acknowledgements stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack import translate
+from bot.adapters.slack.client import ChannelPacer, web_client
+from bot.adapters.slack.poster import SlackPoster
+from bot.adapters.slack.render import MODAL_CALLBACK, NOMINATE_ACTION, PAGE_ACTION, SlackRenderer
+from bot.adapters.slack.translate import PLATFORM, person, user_id
+from bot.core.commands import CommandError, parse_command
+from bot.core.messages import Incoming, Place, Reply
+from bot.core.nominations import Mention
+from bot.export import write_csv
+from bot.posting import Poster
+from bot.reading import ReadError
+from bot.wiring import Runtime
+
+log = logging.getLogger(__name__)
+ACK_REACTION = "white_check_mark"
+SLOW_COMMANDS = ("me", "summary", "export")
+QUIET = ("refusal_not_daily_post", "refusal_no_post", "refusal_deleted", "nomination_retracted")
+MODAL_FIELD = {"refusal_story_too_short": "story"}  # every other refusal: the people field
+CACHE_SECONDS = 600.0
+
+
+class Identity:
+    """Who the bot is in its workspace, from auth.test."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.team = str(answer.get("team_id") or "")
+        self.user = str(answer.get("user_id") or "")
+        self.bot_id = str(answer.get("bot_id") or "")
+        self.url = str(answer.get("url") or "")
+        self.enterprise = answer.get("enterprise_id")
+
+
+class ManagerGroup:
+    """Members of a Slack user group manage every subscribed Slack channel (optional).
+
+    User groups need a paid plan; on a free plan the bot says so once in its log and keeps to
+    the managers from configuration (`values-bot roles grant`).
+    """
+
+    def __init__(self, client: WebClient, group: str, runtime: Runtime) -> None:
+        self.client, self.group, self.rt = client, group, runtime
+        self.members: frozenset[str] = frozenset()
+        self.fetched_at = -CACHE_SECONDS
+        self.available = bool(group)
+        self._lock = threading.Lock()
+
+    def channels_for(self, person_key: str) -> frozenset[str]:
+        ident = user_id(person_key)
+        if ident is None or not self.available or ident not in self._current():
+            return frozenset()
+        return frozenset(
+            s.channel_key for s in self.rt.repo.subscriptions.list() if s.platform == PLATFORM
+        )
+
+    def _current(self) -> frozenset[str]:
+        with self._lock:
+            if time.monotonic() - self.fetched_at < CACHE_SECONDS:
+                return self.members
+            try:
+                answer = self.client.usergroups_users_list(usergroup=self.group)
+                self.members = frozenset(answer.get("users") or [])
+            except SlackApiError as error:
+                code = error.response.get("error") if error.response else "unknown"
+                if code in ("plan_upgrade_required", "missing_scope", "no_such_subteam"):
+                    log.warning(
+                        "SLACK_MANAGER_GROUP %s cannot be read (%s): managers come from "
+                        "configuration only (values-bot roles grant)",
+                        self.group,
+                        code,
+                    )
+                    self.available = False
+                else:
+                    log.warning("could not read user group %s: %s", self.group, code)
+            self.fetched_at = time.monotonic()
+            return self.members
+
+
+class SlackBot:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        client: WebClient | None = None,
+        pacer: ChannelPacer | None = None,
+        workers: int = 8,
+    ) -> None:
+        self.rt = runtime
+        settings = runtime.settings
+        self.client = client or web_client(settings)
+        self.lookups = web_client(settings, timeout=3, retry_rate_limits=False)
+        self.render = SlackRenderer(runtime.templates, runtime.rubric, min_story=settings.min_story)
+        self.pacer = pacer or ChannelPacer()
+        self.me = Identity(self.client.auth_test().data)  # type: ignore[arg-type]
+        self.work = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack")
+        self._bots: dict[str, tuple[bool, float]] = {self.me.user: (True, float("inf"))}
+        self.managers = ManagerGroup(self.client, settings.slack_manager_group, runtime)
+        runtime.service.reading.role_sources.append(self.managers.channels_for)
+        self.app = self._build_app()
+
+    # ---- wiring -------------------------------------------------------------------------------
+
+    def _build_app(self) -> App:
+        me, token = self.me, self.rt.settings.slack_bot_token
+
+        def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            # One workspace, one bot token: no auth.test per request.
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id or me.team,
+                bot_token=token,
+                bot_id=me.bot_id,
+                bot_user_id=me.user,
+            )
+
+        requests_client = web_client(self.rt.settings)
+        requests_client.token = None  # Bolt sets each request's token from `authorize`
+        app = App(
+            client=requests_client,
+            signing_secret=self.rt.settings.slack_signing_secret,
+            authorize=authorize,
+            process_before_response=True,
+            token_verification_enabled=False,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        app.event("message")(self.on_message)
+        app.event("app_mention")(lambda: None)  # also arrives as a message event
+        app.command("/values")(self.on_command)
+        app.action(NOMINATE_ACTION)(self.on_nominate)
+        app.action(re.compile(rf"^{PAGE_ACTION}_\d+$"))(self.on_page)
+        app.view(MODAL_CALLBACK)(self.on_modal)
+        return app
+
+    def poster(self) -> Poster:
+        return SlackPoster(self.client, self.render, self.pacer)
+
+    def poster_for(self, platform: str) -> Poster | None:
+        return self.poster() if platform == PLATFORM else None
+
+    def later(self, work: Callable[..., None], *args: Any) -> None:
+        """Run after the acknowledgement; failures are logged, never raised at Slack."""
+
+        def run() -> None:
+            try:
+                work(*args)
+            except Exception:
+                log.exception("slack: %s failed", getattr(work, "__name__", "work"))
+
+        self.work.submit(run)
+
+    def close(self) -> None:
+        self.work.shutdown(wait=True)
+
+    # ---- messages -----------------------------------------------------------------------------
+
+    def on_message(self, body: dict[str, Any]) -> None:
+        incoming = translate.incoming(body, base_url=self.me.url)
+        if incoming is None:
+            return
+        if incoming.kind != "delete":
+            incoming = replace(incoming, bots=self._bots_among(incoming.mentions))
+        replies = self.rt.service.handle(incoming)  # stored before the acknowledgement
+        log.info(
+            "slack %s %s/%s by %s: %s",
+            incoming.kind,
+            incoming.place.channel,
+            incoming.message_id,
+            incoming.author,
+            ",".join(r.key for r in replies) or "nothing new",
+        )
+        if replies:
+            self.later(self._answer, incoming, replies)
+
+    def _answer(self, incoming: Incoming, replies: list[Reply]) -> None:
+        channel = incoming.place.channel
+        for reply in replies:
+            if reply.key == "nomination_ack":
+                self.client.reactions_add(
+                    channel=channel, timestamp=incoming.message_id, name=ACK_REACTION
+                )
+                self._notify_nominees(incoming.place, reply)
+            elif reply.key not in QUIET:
+                self._ephemeral(incoming, reply)
+
+    def _ephemeral(self, incoming: Incoming, reply: Reply) -> None:
+        uid = user_id(incoming.author)
+        if uid is None:
+            return
+        message = self.render.reply(reply)
+        self.client.chat_postEphemeral(
+            channel=incoming.place.channel,
+            user=uid,
+            thread_ts=incoming.thread_of,
+            **message.kwargs(),
+        )
+
+    def _notify_nominees(self, place: Place, ack: Reply) -> None:
+        sub = self.rt.repo.subscriptions.get(
+            platform=place.platform, workspace=place.workspace, channel=place.channel
+        )
+        if sub is not None and not sub.notify_nominees:
+            return
+        text = self.render.nominee_notice(ack, place.channel)
+        for nominee in ack.context["nominees"]:
+            uid = user_id(nominee)
+            if uid is not None:
+                self.client.chat_postMessage(channel=uid, text=text, unfurl_links=False)
+
+    def _bots_among(self, mentions: list[Mention]) -> frozenset[str]:
+        """Mentioned people Slack knows as bots (users.info, cached; unknown counts as human)."""
+        found = set()
+        for mention in mentions:
+            uid = user_id(mention.person)
+            if uid is None:
+                continue
+            cached = self._bots.get(uid)
+            if cached is None or cached[1] < time.monotonic():
+                try:
+                    info = self.lookups.users_info(user=uid).get("user") or {}
+                    is_bot = bool(info.get("is_bot")) or bool(info.get("is_app_user"))
+                    cached = (is_bot, time.monotonic() + CACHE_SECONDS)
+                except SlackApiError:
+                    cached = (False, time.monotonic() + 30)
+                except OSError:
+                    cached = (False, time.monotonic() + 30)
+                self._bots[uid] = cached
+            if cached[0]:
+                found.add(mention.person)
+        return frozenset(found)
+
+    # ---- commands -----------------------------------------------------------------------------
+
+    def on_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        words = translate.command_words(str(body.get("text") or ""))
+        place = translate.command_place(body)
+        author = person(str(body.get("user_id") or ""))
+        name = (words.split() or ["help"])[0].lower()
+        if name in SLOW_COMMANDS:
+            ack(response_type="ephemeral", text=self.rt.templates.render("slack_working"))
+            self.later(self._slow_command, place, author, words, respond)
+            return
+        reply = self.rt.service.command(place, author, words)[0]
+        ack(response_type="ephemeral", **self.render.reply(reply).kwargs())
+
+    def _slow_command(self, place: Place, author: str, words: str, respond: Respond) -> None:
+        try:
+            if words.split()[0].lower() == "export":
+                self._export(author, words, respond)
+                return
+            reply = self.rt.service.command(place, author, words)[0]
+            page = self.render.pages(reply, words)[0]
+            respond(response_type="ephemeral", replace_original=True, **page.kwargs())
+        except Exception:
+            respond(response_type="ephemeral", text=self.rt.templates.render("slack_failed"))
+            raise
+
+    def on_page(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            value = json.loads(body["actions"][0]["value"])
+            words, number = str(value["w"]), int(value["p"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            return
+        if (words.split() or [""])[0].lower() not in ("summary", "me"):
+            return
+        place = Place(
+            PLATFORM,
+            translate.workspace_of(body),
+            str((body.get("channel") or {}).get("id") or ""),
+        )
+        reader = person(str((body.get("user") or {}).get("id") or ""))
+        self.later(self._page, place, reader, words, number, respond)
+
+    def _page(self, place: Place, reader: str, words: str, number: int, respond: Respond) -> None:
+        reply = self.rt.service.command(place, reader, words)[0]  # re-authorised for the clicker
+        pages = self.render.pages(reply, words)
+        page = pages[max(1, min(number, len(pages))) - 1]
+        respond(response_type="ephemeral", replace_original=True, **page.kwargs())
+
+    def _export(self, author: str, words: str, respond: Respond) -> None:
+        t = self.rt.templates
+        command = parse_command(words)
+        if isinstance(command, CommandError):
+            respond(text=self.render.reply(Reply(command.key, {"word": command.word})).text)
+            return
+        reading = self.rt.service.reading
+        uid = user_id(author)
+        if uid is None or not reading.access(author).is_admin:
+            respond(text=self.render.reply(Reply("not_allowed_admin")).text)
+            return
+        try:
+            cycle = reading.cycle(command.cycle)
+        except ReadError as refused:
+            respond(text=self.render.reply(refused.reply).text)
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"values-{cycle.id}.csv"
+            with path.open("w", encoding="utf-8", newline="") as out:
+                count = write_csv(out, reading.export(author, cycle), cycle.id, self.rt)
+            try:
+                dm = self.client.conversations_open(users=uid)["channel"]["id"]
+                self.client.files_upload_v2(
+                    channel=dm,
+                    file=str(path),
+                    filename=path.name,
+                    title=path.name,
+                    initial_comment=t.render("slack_export_comment", cycle=cycle.id, count=count),
+                )
+            except SlackApiError:
+                respond(text=t.render("slack_export_failed", cycle=cycle.id))
+                raise
+        respond(
+            response_type="ephemeral",
+            replace_original=True,
+            text=t.render("slack_export_sent", cycle=cycle.id, count=count),
+        )
+
+    # ---- the Nominate button and its modal -------------------------------------------------------
+
+    def on_nominate(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        channel = str((body.get("channel") or {}).get("id") or "")
+        ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
+            "ts"
+        )
+        if not channel or not ts or not body.get("trigger_id"):
+            return
+        metadata = {"c": channel, "t": str(ts), "w": translate.workspace_of(body)}
+        client.views_open(trigger_id=body["trigger_id"], view=self.render.modal(metadata))
+
+    def on_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            place = Place(PLATFORM, str(meta["w"]), str(meta["c"]))
+            thread = str(meta["t"])
+        except (KeyError, TypeError, ValueError):
+            ack(
+                response_action="errors",
+                errors={"nominees": self.rt.templates.render("slack_modal_no_post")},
+            )
+            return
+        users, story = translate.modal_values(view)
+        mentions = [Mention(person(u), 0, 0) for u in users]
+        incoming = Incoming(
+            place=place,
+            author=person(str((body.get("user") or {}).get("id") or "")),
+            message_id=f"modal:{view.get('id') or ''}",
+            text=story,
+            at=self.rt.clock.now(),
+            mentions=mentions,
+            thread_of=thread,
+            link=translate.message_link(self.me.url, place.channel, thread),
+            bots=self._bots_among(mentions),
+        )
+        replies = self.rt.service.handle(incoming)
+        refusals = [r for r in replies if r.key != "nomination_ack"]
+        if refusals:
+            refusal = refusals[0]
+            text = (
+                self.rt.templates.render("slack_modal_no_post")
+                if refusal.key in ("refusal_not_daily_post", "refusal_no_post")
+                else self.render.reply(refusal).text
+            )
+            ack(response_action="errors", errors={MODAL_FIELD.get(refusal.key, "nominees"): text})
+            return
+        ack()
+        if replies:
+            self.later(self._after_modal, incoming, replies[0])
+
+    def _after_modal(self, incoming: Incoming, ack: Reply) -> None:
+        place = incoming.place
+        sub = self.rt.repo.subscriptions.get(
+            platform=place.platform, workspace=place.workspace, channel=place.channel
+        )
+        if sub is None or not sub.private_cases:
+            self.pacer.wait(place.channel)
+            self.client.chat_postMessage(
+                channel=place.channel,
+                thread_ts=incoming.thread_of,
+                text=self.render.case_in_thread(ack),
+                unfurl_links=False,
+            )
+        self._notify_nominees(place, ack)

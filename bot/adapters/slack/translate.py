@@ -1,0 +1,186 @@
+"""The Slack adapter's only reader of raw payloads: events, commands and views to neutral values.
+
+Pure functions over dicts; nothing here calls Slack or the database.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.core.messages import Incoming, Place
+from bot.core.nominations import Mention
+
+PLATFORM = "slack"
+# <@U123>, <@W123|name>; &amp; &lt; &gt; are Slack's only escapes in message text.
+_TOKEN = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+_CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+NEW_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+
+def person(user_id: str) -> str:
+    return f"{PLATFORM}:{user_id}"
+
+
+def user_id(person_key: str) -> str | None:
+    """The Slack user id inside `slack:U…`, or None for another platform's person."""
+    platform, _, ident = person_key.partition(":")
+    return ident if platform == PLATFORM and _USER_ID.match(ident) else None
+
+
+def label(person_key: str) -> str:
+    """How a person is written in a Slack message: a mention Slack shows as their name."""
+    ident = user_id(person_key)
+    return f"<@{ident}>" if ident else person_key
+
+
+def text_and_mentions(text: str, blocks: Any = None) -> tuple[str, list[Mention]]:
+    """Unescaped text and the mentions in it; rich-text mentions missing from the text are added."""
+    out: list[str] = []
+    mentions: list[Mention] = []
+    position, last = 0, 0
+    for match in _TOKEN.finditer(text):
+        out.append(text[last : match.start()])
+        position += match.start() - last
+        if match[1]:
+            token = f"<@{match[1]}>"
+            mentions.append(Mention(person(match[1]), position, position + len(token)))
+        else:
+            token = _ENTITIES[match[2]]
+        out.append(token)
+        position += len(token)
+        last = match.end()
+    out.append(text[last:])
+    seen = {m.person for m in mentions}
+    for ident in rich_text_users(blocks):
+        if person(ident) not in seen:
+            seen.add(person(ident))
+            mentions.append(Mention(person(ident), 0, 0))
+    return "".join(out), mentions
+
+
+def rich_text_users(blocks: Any) -> list[str]:
+    """User ids of `{"type": "user"}` elements anywhere inside rich_text blocks."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ident = node.get("user_id")
+            if node.get("type") == "user" and isinstance(ident, str) and _USER_ID.match(ident):
+                found.append(ident)
+            for child in node.get("elements") or ():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(blocks if isinstance(blocks, list) else [])
+    return found
+
+
+def workspace_of(body: dict[str, Any]) -> str:
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    if not team:
+        team = ((body.get("authorizations") or [{}])[0] or {}).get("team_id")
+    return str(team or "")
+
+
+def message_link(base_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
+    if not base_url:
+        return ""
+    link = f"{base_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+    return link + (f"?thread_ts={thread_ts}&cid={channel}" if thread_ts else "")
+
+
+def _at(ts: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(ts), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return datetime.now(UTC)
+
+
+def _is_reply(message: dict[str, Any]) -> bool:
+    thread_ts, ts = message.get("thread_ts"), message.get("ts")
+    return isinstance(thread_ts, str) and bool(thread_ts) and thread_ts != ts
+
+
+def _from_bot(message: dict[str, Any]) -> bool:
+    return bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
+
+
+def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
+    """A message event as an Incoming; None for everything the bot ignores quietly.
+
+    Ignored: top-level messages, bot messages, other subtypes, and malformed events.
+    """
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("type") != "message":
+        return None
+    channel = event.get("channel")
+    if not isinstance(channel, str):
+        return None
+    place = Place(PLATFORM, workspace_of(body), channel)
+    subtype = event.get("subtype")
+    if subtype == "message_deleted":
+        deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        if not isinstance(deleted, str):
+            return None
+        previous = event.get("previous_message") or {}
+        return Incoming(
+            place=place,
+            author=person(str(previous.get("user") or "")),
+            message_id=deleted,
+            text="",
+            at=_at(str(event.get("ts"))),
+            kind="delete",
+        )
+    if subtype == "message_changed":
+        message = dict(event.get("message") or {})
+        previous = event.get("previous_message") or {}
+        message.setdefault("ts", previous.get("ts"))
+        message.setdefault("thread_ts", previous.get("thread_ts"))
+        kind = "edit"
+    elif subtype in NEW_SUBTYPES:
+        message, kind = event, "message"
+    else:
+        return None
+    ts, author = message.get("ts"), message.get("user")
+    if _from_bot(message) or not _is_reply(message):
+        return None
+    if not isinstance(ts, str) or not isinstance(author, str):
+        return None
+    raw = message.get("text")
+    text, mentions = text_and_mentions(raw if isinstance(raw, str) else "", message.get("blocks"))
+    thread_ts = str(message["thread_ts"])
+    return Incoming(
+        place=place,
+        author=person(author),
+        message_id=ts,
+        text=text,
+        at=_at(ts),
+        mentions=mentions,
+        kind=kind,
+        thread_of=thread_ts,
+        link=message_link(base_url, channel, ts, thread_ts),
+    )
+
+
+def command_words(text: str) -> str:
+    """Slash-command text with people as `@slack:U…` and channels as `#slack:C…`."""
+    text = _TOKEN.sub(lambda m: f"@{person(m[1])}" if m[1] else _ENTITIES[m[2]], text or "")
+    return _CHANNEL.sub(lambda m: f"#{PLATFORM}:{m[1]}", text)
+
+
+def command_place(body: dict[str, Any]) -> Place:
+    return Place(PLATFORM, workspace_of(body), str(body.get("channel_id") or ""))
+
+
+def modal_values(view: dict[str, Any]) -> tuple[list[str], str]:
+    """The colleagues picked and the story typed in the nomination modal."""
+    values = (view.get("state") or {}).get("values") or {}
+    picked = ((values.get("nominees") or {}).get("nominees") or {}).get("selected_users") or []
+    story = ((values.get("story") or {}).get("story") or {}).get("value") or ""
+    return [u for u in picked if isinstance(u, str) and _USER_ID.match(u)], str(story)

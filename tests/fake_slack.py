@@ -1,0 +1,252 @@
+"""A small fake Slack Web API on 127.0.0.1, over real HTTP.
+
+It records every call and answers the methods values-bot uses; it can answer 429 with
+Retry-After. Response URLs (`/respond/…`) and file uploads (`/upload/…`) point back at it.
+
+    python -m tests.fake_slack --port 8090     # for trying the bot by hand
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+TEAM, BOT_USER, BOT_ID = "T111", "UVALUESBOT", "BVALUESBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
+        self.bots: set[str] = {BOT_USER}
+        self.group_members: list[str] | None = None  # None: the plan has no user groups
+        self.rate_limit_every = 0  # answer every n-th call of a limited method with 429
+        self.rate_limited: set[str] = {"chat.postMessage"}
+        self.retry_after = 1
+        self.delay = 0.0  # seconds to wait before answering chat.postMessage
+        self._ts = itertools.count(1)
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    # ---- life -------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "api/"
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # ---- what happened ----------------------------------------------------------------------
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.of(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} call(s) of {method}, got {len(self.of(method))}")
+
+    def responses(self) -> list[Call]:
+        return self.of("respond")
+
+    # ---- answers ----------------------------------------------------------------------------
+
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method == "auth.test":
+            return 200, {
+                "ok": True,
+                "url": "https://values-test.slack.com/",
+                "team": "Values Test",
+                "user": "values-bot",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+            }
+        if method == "chat.postMessage":
+            if self.delay:
+                time.sleep(self.delay)
+            ts = f"{1700000000 + next(self._ts)}.000100"
+            message = {
+                "type": "message",
+                "ts": ts,
+                "text": params.get("text", ""),
+                "bot_id": BOT_ID,
+                "thread_ts": params.get("thread_ts"),
+                "metadata": _json(params.get("metadata")),
+                "blocks": _json(params.get("blocks")),
+            }
+            with self._lock:
+                self.messages.setdefault(str(params.get("channel")), []).append(message)
+            return 200, {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
+        if method == "views.open":
+            return 200, {"ok": True, "view": {"id": f"V{next(self._ts):06d}"}}
+        if method == "users.info":
+            user = str(params.get("user"))
+            return 200, {
+                "ok": True,
+                "user": {"id": user, "name": user.lower(), "is_bot": user in self.bots},
+            }
+        if method == "conversations.history":
+            channel = str(params.get("channel"))
+            with self._lock:
+                found = list(reversed(self.messages.get(channel, [])))
+            return 200, {"ok": True, "messages": found, "has_more": False}
+        if method == "conversations.open":
+            return 200, {"ok": True, "channel": {"id": "D" + str(params.get("users"))[1:]}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return 200, {
+                "ok": True,
+                "upload_url": f"{self.url}upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = _json(params.get("files")) or []
+            return 200, {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title")} for f in files],
+            }
+        if method == "usergroups.users.list":
+            if self.group_members is None:
+                return 200, {"ok": False, "error": "plan_upgrade_required"}
+            return 200, {"ok": True, "users": self.group_members}
+        return 200, {"ok": True}
+
+    def _limited(self, method: str) -> bool:
+        if not self.rate_limit_every or method not in self.rate_limited:
+            return False
+        with self._lock:
+            self._counts[method] = self._counts.get(method, 0) + 1
+            return self._counts[method] % self.rate_limit_every == 0
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = urlparse(self.path).path
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                if path.startswith("/upload/"):
+                    fake._record(Call("upload", {"file": path[8:], "body": raw}, token))
+                    return self._send(200, b"OK - " + str(len(raw)).encode(), "text/plain")
+                params = _params(raw, self.headers.get("Content-Type") or "")
+                if path.startswith("/respond/"):
+                    fake._record(Call("respond", params, token))
+                    return self._send(200, b"ok", "text/plain")
+                method = path.rsplit("/", 1)[-1]
+                fake._record(Call(method, params, token))
+                if not token.startswith("xoxb-") and not token.startswith("xapp-"):
+                    return self._json(200, {"ok": False, "error": "not_authed"})
+                if fake._limited(method):
+                    return self._json(
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(fake.retry_after)},
+                    )
+                status, body = fake.answer(method, params)
+                self._json(status, body)
+
+            do_GET = do_POST
+
+            def _json(
+                self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
+                self._send(status, json.dumps(body).encode(), "application/json", headers)
+
+            def _send(
+                self, status: int, body: bytes, kind: str, headers: dict[str, str] | None = None
+            ) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+
+def _params(raw: bytes, kind: str) -> dict[str, Any]:
+    text = raw.decode("utf-8", "replace")
+    if "json" in kind and text:
+        loaded = json.loads(text)
+        return loaded if isinstance(loaded, dict) else {"body": loaded}
+    return dict(parse_qsl(text))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="a fake Slack Web API for trying values-bot")
+    parser.add_argument("--port", type=int, default=8090)
+    args = parser.parse_args()
+    fake = FakeSlack()
+    fake._server.server_close()
+    fake._server = ThreadingHTTPServer(("127.0.0.1", args.port), fake._handler())
+    print(f"fake Slack Web API at {fake.api_url} (Ctrl-C to stop)", flush=True)
+    try:
+        while True:
+            fake._server.handle_request()
+            call = fake.calls[-1] if fake.calls else None
+            if call is not None:
+                shown = {k: v for k, v in call.params.items() if k not in ("blocks", "body")}
+                print(f"{call.method} {json.dumps(shown, ensure_ascii=False)[:300]}", flush=True)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""The Slack harness: the real Bolt app behind the real HTTP endpoint, a fake Slack Web API.
+
+Requests are signed exactly as Slack signs them and built from the sample payloads in
+../shared/design/samples/slack/ (copied into tests/slack/samples/ so a clone runs alone).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+import pytest
+import uvicorn
+from slack_sdk.signature import SignatureVerifier
+
+from bot.adapters.slack.app import SlackBot
+from bot.cli_run import health_report
+from bot.config import Settings
+from bot.core.model import Subscription
+from bot.core.permissions import Role
+from bot.web import WebApp
+from bot.wiring import Runtime, build
+from storage.repository import Repository
+from tests.fake_slack import TEAM, FakeSlack
+from tests.fakes import FakeClock
+
+SAMPLES = Path(__file__).parent / "samples"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
+CHANNEL = "C111"
+ADMIN, MANAGER, MEMBER, NOMINEE, OTHER = "UADMIN", "UMANAGER", "U333", "W222", "U444"
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def signed_headers(
+    body: str, *, secret: str = SECRET, age: int = 0, kind: str = "application/json"
+) -> dict[str, str]:
+    stamp = str(int(time.time()) - age)
+    return {
+        "content-type": kind,
+        "x-slack-request-timestamp": stamp,
+        "x-slack-signature": SignatureVerifier(secret).generate_signature(
+            timestamp=stamp, body=body
+        ),
+    }
+
+
+@dataclass
+class SlackWorld:
+    fake: FakeSlack
+    runtime: Runtime
+    bot: SlackBot
+    url: str
+    http: httpx.Client
+    clock: FakeClock
+
+    @property
+    def repo(self) -> Repository:
+        return self.runtime.repo
+
+    # ---- sending what Slack sends -----------------------------------------------------------
+
+    def send_event(self, body: dict[str, Any], *, retry: int | None = None) -> httpx.Response:
+        raw = json.dumps(body)
+        headers = signed_headers(raw)
+        if retry is not None:
+            headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
+        return self.http.post(self.url, content=raw, headers=headers)
+
+    def send_form(self, fields: dict[str, str]) -> httpx.Response:
+        raw = urlencode(fields)
+        kind = "application/x-www-form-urlencoded"
+        return self.http.post(self.url, content=raw, headers=signed_headers(raw, kind=kind))
+
+    def command(self, user: str, text: str, *, channel: str = CHANNEL) -> httpx.Response:
+        """/values TEXT by `user`, from the sample slash-command body with our fields."""
+        fields = dict(parse_qsl(sample("slash_command_form_body.json")["body"]))
+        fields |= {
+            "command": "/values",
+            "text": text,
+            "user_id": user,
+            "channel_id": channel,
+            "team_id": TEAM,
+            "response_url": f"{self.fake.url}respond/{user}-{time.monotonic_ns()}",
+        }
+        return self.send_form(fields)
+
+    def interact(self, payload: dict[str, Any]) -> httpx.Response:
+        return self.send_form({"payload": json.dumps(payload)})
+
+    # ---- the day's post ---------------------------------------------------------------------
+
+    def subscribe(self, channel: str = CHANNEL, **switches: bool) -> Subscription:
+        return self.repo.subscriptions.save(
+            platform="slack",
+            workspace=TEAM,
+            channel=channel,
+            post_at="09:30",
+            timezone="Asia/Shanghai",
+            country="CN",
+            days_off=frozenset(),
+            now=self.clock.now(),
+            **switches,
+        )
+
+    def post_today(self, channel: str = CHANNEL, **switches: bool) -> str:
+        """Subscribe and post; returns the post's ts (the thread replies go under)."""
+        sub = self.subscribe(channel, **switches)
+        outcome = self.runtime.posts.post_now(sub, self.bot.poster())
+        assert outcome.post is not None
+        post = self.repo.posts.on_date(
+            platform="slack", workspace=TEAM, channel=channel, local_date=outcome.local_date
+        )
+        assert post is not None and post.message_id
+        return post.message_id
+
+    def reply_event(
+        self, thread_ts: str, text: str, *, user: str = MEMBER, ts: str | None = None
+    ) -> dict[str, Any]:
+        """A thread reply, from the sample event_thread_reply_in_channel.json shape."""
+        body = copy.deepcopy(sample("event_thread_reply_in_channel.json"))
+        stamp = ts or f"{self.clock.now().timestamp() + 60:.6f}"
+        body["event"] |= {
+            "user": user,
+            "text": text,
+            "ts": stamp,
+            "event_ts": stamp,
+            "thread_ts": thread_ts,
+            "channel": CHANNEL,
+        }
+        body["event_id"] = f"Ev{stamp.replace('.', '')}"
+        return body
+
+    def evidence(self) -> list[tuple[str, str, str]]:
+        """(nominee, nominator, story) of every active case, oldest first."""
+        from bot.core.cycles import quarter_of
+        from storage.evidence import EvidenceFilter
+
+        cycle = quarter_of(self.clock.now().date())
+        records = self.repo.evidence.export(
+            EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+        )
+        return [(r.nominee, r.nominator, r.story) for r in records]
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def slack_settings(fake: FakeSlack, database_url: str, **extra: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        locale="en",
+        admins=frozenset({f"slack:{ADMIN}"}),
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=fake.api_url,
+        **extra,
+    )
+
+
+@pytest.fixture
+def slack_extra() -> dict[str, Any]:
+    """Override in a test module to change the Settings."""
+    return {}
+
+
+@pytest.fixture
+def world(
+    fake_slack: FakeSlack, repo: Repository, clock: FakeClock, slack_extra: dict[str, Any]
+) -> Iterator[SlackWorld]:
+    settings = slack_settings(fake_slack, "sqlite://", **slack_extra)
+    runtime = build(settings, clock=clock, repo=repo)
+    bot = SlackBot(runtime)
+    bot.pacer.interval = 0.0  # one post per channel per second is checked on its own
+    runtime.repo.governance.grant(
+        person=f"slack:{MANAGER}",
+        role=Role.MANAGER,
+        channel=f"slack:{CHANNEL}",
+        by="test",
+        now=clock.now(),
+    )
+    sock = _free_socket()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            WebApp(
+                slack=bot.app,
+                slack_secret=settings.slack_signing_secret,
+                health=lambda: health_report(runtime),
+            ),
+            log_level="warning",
+            lifespan="on",
+        )
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    port = sock.getsockname()[1]
+    with httpx.Client(timeout=10) as client:
+        yield SlackWorld(
+            fake=fake_slack,
+            runtime=runtime,
+            bot=bot,
+            url=f"http://127.0.0.1:{port}/slack/events",
+            http=client,
+            clock=clock,
+        )
+    server.should_exit = True
+    thread.join(timeout=10)
+    bot.close()
+    sock.close()
