@@ -39,6 +39,7 @@ class FakeSlack:
         self.rate_limited: set[str] = {"chat.postMessage"}
         self.retry_after = 1
         self.delay = 0.0  # seconds to wait before answering chat.postMessage
+        self.verbose = False  # print each call (when run by hand)
         self._ts = itertools.count(1)
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -210,6 +211,9 @@ class FakeSlack:
     def _record(self, call: Call) -> None:
         with self._lock:
             self.calls.append(call)
+        if self.verbose:
+            shown = {k: v for k, v in call.params.items() if k not in ("blocks", "body")}
+            print(f"{call.method} {json.dumps(shown, ensure_ascii=False)[:400]}", flush=True)
 
 
 def _params(raw: bytes, kind: str) -> dict[str, Any]:
@@ -236,14 +240,10 @@ def main() -> None:
     fake = FakeSlack()
     fake._server.server_close()
     fake._server = ThreadingHTTPServer(("127.0.0.1", args.port), fake._handler())
+    fake.verbose = True
     print(f"fake Slack Web API at {fake.api_url} (Ctrl-C to stop)", flush=True)
     try:
-        while True:
-            fake._server.handle_request()
-            call = fake.calls[-1] if fake.calls else None
-            if call is not None:
-                shown = {k: v for k, v in call.params.items() if k not in ("blocks", "body")}
-                print(f"{call.method} {json.dumps(shown, ensure_ascii=False)[:300]}", flush=True)
+        fake._server.serve_forever()
     except KeyboardInterrupt:
         pass
 

@@ -109,9 +109,10 @@ def test_the_done_when_day(server: str, fake_slack: FakeSlack, capsys: pytest.Ca
         }
         raw = urlencode(fields)
         kind = "application/x-www-form-urlencoded"
+        answered = len(fake_slack.responses())
         response = http.post(server, content=raw, headers=signed_headers(raw, kind=kind))
         assert response.status_code == 200
-        return fake_slack.wait_for("respond", len(fake_slack.responses()) + 1)[-1].params
+        return fake_slack.wait_for("respond", answered + 1)[-1].params
 
     # an admin subscribes a channel; `values-bot post` puts the Block Kit post there
     assert (

@@ -140,14 +140,20 @@ class SlackBot:
 
         requests_client = web_client(self.rt.settings)
         requests_client.token = None  # Bolt sets each request's token from `authorize`
-        app = App(
-            client=requests_client,
-            signing_secret=self.rt.settings.slack_signing_secret,
-            authorize=authorize,
-            process_before_response=True,
-            token_verification_enabled=False,
-            logger=logging.getLogger("slack_bolt"),
-        )
+        bolt_log = logging.getLogger("slack_bolt")
+        level = bolt_log.level
+        bolt_log.setLevel(logging.ERROR)  # Bolt warns that SLACK_BOT_TOKEN is unused: it is
+        try:
+            app = App(
+                client=requests_client,
+                signing_secret=self.rt.settings.slack_signing_secret,
+                authorize=authorize,
+                process_before_response=True,
+                token_verification_enabled=False,
+                logger=bolt_log,
+            )
+        finally:
+            bolt_log.setLevel(level)
         app.event("message")(self.on_message)
         app.event("app_mention")(lambda: None)  # also arrives as a message event
         app.command("/values")(self.on_command)
