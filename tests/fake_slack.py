@@ -9,6 +9,7 @@ Retry-After. Response URLs (`/respond/…`) and file uploads (`/upload/…`) poi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import threading
@@ -242,10 +243,8 @@ def main() -> None:
     fake._server = ThreadingHTTPServer(("127.0.0.1", args.port), fake._handler())
     fake.verbose = True
     print(f"fake Slack Web API at {fake.api_url} (Ctrl-C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         fake._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":
