@@ -44,6 +44,26 @@ def sample(name: str) -> dict[str, Any]:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
+def edit_event(channel: str, ts: str, thread_ts: str, user: str, text: str) -> dict[str, Any]:
+    """A message_changed event, from the sample's shape, for a reply in a thread."""
+    body = sample("event_message_changed.json")
+    body["team_id"] = TEAM
+    body["event"]["channel"] = channel
+    body["event"]["message"] |= {"user": user, "ts": ts, "thread_ts": thread_ts, "text": text}
+    body["event"]["message"].pop("blocks")
+    body["event"]["previous_message"] |= {"user": user, "ts": ts, "thread_ts": thread_ts}
+    return body
+
+
+def delete_event(channel: str, ts: str) -> dict[str, Any]:
+    """A message_deleted event, from the sample's shape."""
+    body = sample("event_message_deleted.json")
+    body["team_id"] = TEAM
+    body["event"] |= {"channel": channel, "deleted_ts": ts}
+    body["event"]["previous_message"]["ts"] = ts
+    return body
+
+
 def signed_headers(
     body: str, *, secret: str = SECRET, age: int = 0, kind: str = "application/json"
 ) -> dict[str, str]:

@@ -27,6 +27,8 @@ from tests.slack.conftest import (
     NOMINEE,
     SECRET,
     TOKEN,
+    delete_event,
+    edit_event,
     sample,
     signed_headers,
 )
@@ -155,21 +157,10 @@ def test_the_done_when_day(server: str, fake_slack: FakeSlack, capsys: pytest.Ca
     assert len(cases()) == 1
 
     # an edit changes the story and a delete removes it
-    edit = sample("event_message_changed.json")
-    edit["team_id"] = TEAM
-    edit["event"]["channel"] = CHANNEL
-    edit["event"]["message"] |= {
-        "user": MEMBER,
-        "ts": stamp,
-        "thread_ts": post_ts,
-        "text": f"<@{NOMINEE}> {STORY}, twice",
-    }
-    assert send(edit).status_code == 200
+    edited = f"<@{NOMINEE}> {STORY}, twice"
+    assert send(edit_event(CHANNEL, stamp, post_ts, MEMBER, edited)).status_code == 200
     assert [c["story"] for c in cases()] == [f"{STORY}, twice"]
-    delete = sample("event_message_deleted.json")
-    delete["team_id"] = TEAM
-    delete["event"] |= {"channel": CHANNEL, "deleted_ts": stamp}
-    assert send(delete).status_code == 200
+    assert send(delete_event(CHANNEL, stamp)).status_code == 200
     assert cases() == []
 
     # a forged signature gets 401 and stores nothing

@@ -6,7 +6,16 @@ import copy
 import json
 
 from tests.fake_slack import BOT_ID, TEAM
-from tests.slack.conftest import CHANNEL, MEMBER, NOMINEE, OTHER, SlackWorld, sample
+from tests.slack.conftest import (
+    CHANNEL,
+    MEMBER,
+    NOMINEE,
+    OTHER,
+    SlackWorld,
+    delete_event,
+    edit_event,
+    sample,
+)
 
 STORY = "stayed late on Friday to call the customer back and fixed their order"
 
@@ -90,25 +99,11 @@ def test_an_edit_changes_the_story_and_a_delete_retracts_it(world: SlackWorld):
     world.send_event(reply)
     ts = reply["event"]["ts"]
 
-    edit = copy.deepcopy(sample("event_message_changed.json"))
-    edit["team_id"] = TEAM
-    edit["event"]["channel"] = CHANNEL
-    edit["event"]["message"] |= {
-        "user": MEMBER,
-        "ts": ts,
-        "thread_ts": post,
-        "text": f"<@{NOMINEE}> {STORY}, and wrote the customer a handwritten note",
-    }
-    edit["event"]["message"].pop("blocks")
-    edit["event"]["previous_message"] |= {"user": MEMBER, "ts": ts, "thread_ts": post}
-    assert world.send_event(edit).status_code == 200
+    text = f"<@{NOMINEE}> {STORY}, and wrote the customer a handwritten note"
+    assert world.send_event(edit_event(CHANNEL, ts, post, MEMBER, text)).status_code == 200
     assert world.evidence()[0][2].endswith("handwritten note")
 
-    delete = copy.deepcopy(sample("event_message_deleted.json"))
-    delete["team_id"] = TEAM
-    delete["event"] |= {"channel": CHANNEL, "deleted_ts": ts}
-    delete["event"]["previous_message"] |= {"ts": ts, "user": MEMBER, "thread_ts": post}
-    assert world.send_event(delete).status_code == 200
+    assert world.send_event(delete_event(CHANNEL, ts)).status_code == 200
     assert world.evidence() == []
 
     assert world.send_event(reply, retry=2).status_code == 200  # a late retry of the original

@@ -7,7 +7,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.slack.translate import command_words, incoming, text_and_mentions
+from bot.adapters.slack.translate import (
+    click,
+    command_words,
+    incoming,
+    submission,
+    text_and_mentions,
+)
 from bot.core.nominations import parse_nomination
 
 
@@ -71,3 +77,18 @@ def test_any_text_keeps_mention_spans_inside_the_text(text: str):
     for mention in mentions:
         assert 0 <= mention.start <= mention.end <= len(cleaned)
     command_words(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.dictionaries(
+        st.sampled_from(
+            ["actions", "channel", "user", "container", "view", "team", "trigger_id", "message"]
+        ),
+        json_values,
+        max_size=8,
+    )
+)
+def test_any_button_or_form_payload_is_read_or_refused_without_an_exception(body: dict[str, Any]):
+    click(body)
+    submission(body)

@@ -287,20 +287,17 @@ class SlackBot:
 
     def on_page(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
+        pressed = translate.click(body)
+        if pressed is None:
+            return
         try:
-            value = json.loads(body["actions"][0]["value"])
+            value = json.loads(pressed.value)
             words, number = str(value["w"]), int(value["p"])
-        except (KeyError, IndexError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError):
             return
         if (words.split() or [""])[0].lower() not in ("summary", "me"):
             return
-        place = Place(
-            PLATFORM,
-            translate.workspace_of(body),
-            str((body.get("channel") or {}).get("id") or ""),
-        )
-        reader = person(str((body.get("user") or {}).get("id") or ""))
-        self.later(self._page, place, reader, words, number, respond)
+        self.later(self._page, pressed.place, pressed.person, words, number, respond)
 
     def _page(self, place: Place, reader: str, words: str, number: int, respond: Respond) -> None:
         reply = self.rt.service.command(place, reader, words)[0]  # re-authorised for the clicker
@@ -350,37 +347,28 @@ class SlackBot:
 
     def on_nominate(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        channel = str((body.get("channel") or {}).get("id") or "")
-        ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
-            "ts"
-        )
-        if not channel or not ts or not body.get("trigger_id"):
+        pressed = translate.click(body)
+        if pressed is None or not pressed.message_ts or not pressed.trigger_id:
             return
-        metadata = {"c": channel, "t": str(ts), "w": translate.workspace_of(body)}
-        client.views_open(trigger_id=body["trigger_id"], view=self.render.modal(metadata))
+        metadata = translate.modal_metadata(pressed.place, pressed.message_ts)
+        client.views_open(trigger_id=pressed.trigger_id, view=self.render.modal(metadata))
 
-    def on_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            place = Place(PLATFORM, str(meta["w"]), str(meta["c"]))
-            thread = str(meta["t"])
-        except (KeyError, TypeError, ValueError):
-            ack(
-                response_action="errors",
-                errors={"nominees": self.rt.templates.render("slack_modal_no_post")},
-            )
+    def on_modal(self, ack: Ack, body: dict[str, Any]) -> None:
+        form = translate.submission(body)
+        if form is None:
+            no_post = self.rt.templates.render("slack_modal_no_post")
+            ack(response_action="errors", errors={"nominees": no_post})
             return
-        users, story = translate.modal_values(view)
-        mentions = [Mention(person(u), 0, 0) for u in users]
+        mentions = [Mention(nominee, 0, 0) for nominee in form.nominees]
         incoming = Incoming(
-            place=place,
-            author=person(str((body.get("user") or {}).get("id") or "")),
-            message_id=f"modal:{view.get('id') or ''}",
-            text=story,
+            place=form.place,
+            author=form.author,
+            message_id=f"modal:{form.view_id}",
+            text=form.story,
             at=self.rt.clock.now(),
             mentions=mentions,
-            thread_of=thread,
-            link=translate.message_link(self.me.url, place.channel, thread),
+            thread_of=form.thread_ts,
+            link=translate.message_link(self.me.url, form.place.channel, form.thread_ts),
             bots=self._bots_among(mentions),
         )
         replies = self.rt.service.handle(incoming)

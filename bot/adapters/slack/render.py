@@ -193,12 +193,12 @@ class SlackRenderer:
 
     # ---- modal and notices ----------------------------------------------------------------------
 
-    def modal(self, metadata: dict[str, str]) -> dict[str, Any]:
+    def modal(self, metadata: str) -> dict[str, Any]:
         t = self.t
         return {
             "type": "modal",
             "callback_id": MODAL_CALLBACK,
-            "private_metadata": json.dumps(metadata),
+            "private_metadata": metadata,
             "title": {"type": "plain_text", "text": t.render("slack_modal_title")[:24]},
             "submit": {"type": "plain_text", "text": t.render("slack_modal_submit")[:24]},
             "close": {"type": "plain_text", "text": t.render("slack_modal_cancel")[:24]},

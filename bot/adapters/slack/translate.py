@@ -5,7 +5,9 @@ Pure functions over dicts; nothing here calls Slack or the database.
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,11 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 _CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 NEW_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one: payload fields are never trusted."""
+    return value if isinstance(value, dict) else {}
 
 
 def person(user_id: str) -> str:
@@ -82,9 +89,11 @@ def rich_text_users(blocks: Any) -> list[str]:
 
 
 def workspace_of(body: dict[str, Any]) -> str:
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    team = body.get("team_id") or _obj(body.get("team")).get("id")
     if not team:
-        team = ((body.get("authorizations") or [{}])[0] or {}).get("team_id")
+        authorizations = body.get("authorizations")
+        first = authorizations[0] if isinstance(authorizations, list) and authorizations else {}
+        team = _obj(first).get("team_id")
     return str(team or "")
 
 
@@ -125,10 +134,10 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
     place = Place(PLATFORM, workspace_of(body), channel)
     subtype = event.get("subtype")
     if subtype == "message_deleted":
-        deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        deleted = event.get("deleted_ts") or _obj(event.get("previous_message")).get("ts")
         if not isinstance(deleted, str):
             return None
-        previous = event.get("previous_message") or {}
+        previous = _obj(event.get("previous_message"))
         return Incoming(
             place=place,
             author=person(str(previous.get("user") or "")),
@@ -138,8 +147,8 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
             kind="delete",
         )
     if subtype == "message_changed":
-        message = dict(event.get("message") or {})
-        previous = event.get("previous_message") or {}
+        message = dict(_obj(event.get("message")))
+        previous = _obj(event.get("previous_message"))
         message.setdefault("ts", previous.get("ts"))
         message.setdefault("thread_ts", previous.get("thread_ts"))
         kind = "edit"
@@ -178,9 +187,76 @@ def command_place(body: dict[str, Any]) -> Place:
     return Place(PLATFORM, workspace_of(body), str(body.get("channel_id") or ""))
 
 
+@dataclass(frozen=True)
+class Click:
+    """A button pressed: where, by whom, the button's value, and the message it sits on."""
+
+    place: Place
+    person: str
+    value: str
+    message_ts: str | None
+    trigger_id: str | None
+
+
+def click(body: dict[str, Any]) -> Click | None:
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        return None
+    channel = _obj(body.get("channel")).get("id") or _obj(body.get("container")).get("channel_id")
+    user = _obj(body.get("user")).get("id")
+    if not isinstance(channel, str) or not isinstance(user, str):
+        return None
+    ts = _obj(body.get("container")).get("message_ts") or _obj(body.get("message")).get("ts")
+    trigger = body.get("trigger_id")
+    return Click(
+        place=Place(PLATFORM, workspace_of(body), channel),
+        person=person(user),
+        value=str(actions[0].get("value") or ""),
+        message_ts=ts if isinstance(ts, str) else None,
+        trigger_id=trigger if isinstance(trigger, str) else None,
+    )
+
+
+def modal_metadata(place: Place, thread_ts: str) -> str:
+    """What the nomination modal remembers about the post it was opened from."""
+    return json.dumps({"w": place.workspace, "c": place.channel, "t": thread_ts})
+
+
+@dataclass(frozen=True)
+class Submission:
+    place: Place
+    thread_ts: str
+    author: str
+    view_id: str
+    nominees: list[str]
+    story: str
+
+
+def submission(body: dict[str, Any]) -> Submission | None:
+    """A submitted nomination modal, or None when its metadata is not ours."""
+    view = _obj(body.get("view"))
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        place = Place(PLATFORM, str(meta["w"]), str(meta["c"]))
+        thread = str(meta["t"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    users, story = modal_values(view)
+    return Submission(
+        place=place,
+        thread_ts=thread,
+        author=person(str(_obj(body.get("user")).get("id") or "")),
+        view_id=str(view.get("id") or ""),
+        nominees=[person(u) for u in users],
+        story=story,
+    )
+
+
 def modal_values(view: dict[str, Any]) -> tuple[list[str], str]:
     """The colleagues picked and the story typed in the nomination modal."""
-    values = (view.get("state") or {}).get("values") or {}
-    picked = ((values.get("nominees") or {}).get("nominees") or {}).get("selected_users") or []
-    story = ((values.get("story") or {}).get("story") or {}).get("value") or ""
+    values = _obj(_obj(view.get("state")).get("values"))
+    picked = _obj(_obj(values.get("nominees")).get("nominees")).get("selected_users")
+    story = _obj(_obj(values.get("story")).get("story")).get("value") or ""
+    if not isinstance(picked, list):
+        picked = []
     return [u for u in picked if isinstance(u, str) and _USER_ID.match(u)], str(story)
