@@ -63,11 +63,9 @@ class TextRenderer:
     def cases(self, items: tuple[str, ...]) -> str:
         return "\n".join(self.t.render("case_item", case=item) for item in items)
 
-    def daily_post(self, criterion: Criterion, *, workday: bool = True) -> str:
-        value = self.rubric.value(criterion.value_key)
+    def criterion_parts(self, criterion: Criterion) -> list[str]:
+        """The key meaning and up to two cases of each kind (or a note that there are none)."""
         parts = []
-        if not workday:
-            parts.append(self.t.render("daily_post_off_day"))
         if criterion.meaning:
             parts.append(self.t.render("daily_post_meaning", meaning=criterion.meaning))
         if criterion.conforming:
@@ -82,12 +80,22 @@ class TextRenderer:
             )
         if not criterion.conforming and not criterion.nonconforming:
             parts.append(self.t.render("daily_post_no_cases"))
+        return parts
+
+    def scoring(self, criterion: Criterion) -> str:
+        """The scoring rule in plain words, with the half-point note on its own line."""
         scoring = self.t.render(f"scoring_{criterion.rule.value}")
         if criterion.rule_inferred:
             scoring += self.t.render("scoring_inferred")
-        parts.append(scoring)
         if criterion.half_point:
-            parts.append(self.t.render("half_point", note=criterion.half_point))
+            scoring += "\n" + self.t.render("half_point", note=criterion.half_point)
+        return scoring
+
+    def daily_post(self, criterion: Criterion, *, workday: bool = True) -> str:
+        value = self.rubric.value(criterion.value_key)
+        parts = [] if workday else [self.t.render("daily_post_off_day")]
+        parts += self.criterion_parts(criterion)
+        parts.append(self.scoring(criterion))
         parts.append(self.t.render("daily_post_how_to", min_story=self.min_story))
         return self.t.render(
             "daily_post",

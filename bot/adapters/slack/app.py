@@ -31,6 +31,7 @@ from bot.adapters.slack.render import MODAL_CALLBACK, NOMINATE_ACTION, PAGE_ACTI
 from bot.adapters.slack.translate import PLATFORM, person, user_id
 from bot.core.commands import CommandError, parse_command
 from bot.core.messages import Incoming, Place, Reply
+from bot.core.model import Subscription
 from bot.core.nominations import Mention
 from bot.export import write_csv
 from bot.posting import Poster
@@ -64,6 +65,7 @@ class SlackBot:
         self._bots: dict[str, tuple[bool, float]] = {self.me.user: (True, float("inf"))}
         self.managers = ManagerGroup(self.client, settings.slack_manager_group, runtime)
         runtime.service.reading.role_sources.append(self.managers.channels_for)
+        self._poster = SlackPoster(self.client, self.render, self.pacer)
         self.app = self._build_app()
 
     # ---- wiring -------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ class SlackBot:
         return app
 
     def poster(self) -> Poster:
-        return SlackPoster(self.client, self.render, self.pacer)
+        return self._poster
 
     def poster_for(self, platform: str) -> Poster | None:
         return self.poster() if platform == PLATFORM else None
@@ -152,7 +154,7 @@ class SlackBot:
                 self.client.reactions_add(
                     channel=channel, timestamp=incoming.message_id, name=ACK_REACTION
                 )
-                self._notify_nominees(incoming.place, reply)
+                self._notify_nominees(self._subscription(incoming.place), incoming.place, reply)
             elif reply.key not in QUIET:
                 self._ephemeral(incoming, reply)
 
@@ -168,10 +170,12 @@ class SlackBot:
             **message.kwargs(),
         )
 
-    def _notify_nominees(self, place: Place, ack: Reply) -> None:
-        sub = self.rt.repo.subscriptions.get(
+    def _subscription(self, place: Place) -> Subscription | None:
+        return self.rt.repo.subscriptions.get(
             platform=place.platform, workspace=place.workspace, channel=place.channel
         )
+
+    def _notify_nominees(self, sub: Subscription | None, place: Place, ack: Reply) -> None:
         if sub is not None and not sub.notify_nominees:
             return
         text = self.render.nominee_notice(ack, place.channel)
@@ -331,9 +335,7 @@ class SlackBot:
 
     def _after_modal(self, incoming: Incoming, ack: Reply) -> None:
         place = incoming.place
-        sub = self.rt.repo.subscriptions.get(
-            platform=place.platform, workspace=place.workspace, channel=place.channel
-        )
+        sub = self._subscription(place)
         if sub is None or not sub.private_cases:
             self.pacer.wait(place.channel)
             self.client.chat_postMessage(
@@ -342,4 +344,4 @@ class SlackBot:
                 text=self.render.case_in_thread(ack),
                 unfurl_links=False,
             )
-        self._notify_nominees(place, ack)
+        self._notify_nominees(sub, place, ack)

@@ -95,26 +95,14 @@ class SlackRenderer:
         if not workday:
             intro += "\n" + t.render("daily_post_off_day")
         blocks += sections(intro)
-        if criterion.meaning:
-            blocks += sections(t.render("daily_post_meaning", meaning=criterion.meaning))
-        if criterion.conforming:
-            blocks += sections(
-                t.render("daily_post_conforming", cases=self.text.cases(criterion.conforming[:2]))
-            )
-        if criterion.nonconforming:
-            blocks += sections(
-                t.render(
-                    "daily_post_nonconforming", cases=self.text.cases(criterion.nonconforming[:2])
-                )
-            )
-        if not criterion.conforming and not criterion.nonconforming:
-            blocks += sections(t.render("daily_post_no_cases"))
-        scoring = t.render(f"scoring_{criterion.rule.value}")
-        if criterion.rule_inferred:
-            scoring += t.render("scoring_inferred")
-        if criterion.half_point:
-            scoring += "\n" + t.render("half_point", note=criterion.half_point)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": scoring}]})
+        for part in self.text.criterion_parts(criterion):
+            blocks += sections(part)
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": self.text.scoring(criterion)}],
+            }
+        )
         blocks += sections(t.render("slack_how_to", min_story=self.text.min_story))
         if nominate is not None:
             blocks.append(
