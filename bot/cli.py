@@ -89,17 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    if "slack" in settings.platforms or args.http:
-        from bot.cli_run import run_slack
+    if settings.platforms or args.http:
+        from bot.cli_run import run_platforms
 
-        return run_slack(settings, http=args.http, host=args.host, port=args.port)
-    if settings.platforms:
-        print(
-            f"Configured for {', '.join(settings.platforms)}, which this version of values-bot "
-            "cannot connect to yet. Unset the platform credentials to use the console chat.",
-            file=sys.stderr,
-        )
-        return 2
+        return run_platforms(settings, http=args.http, host=args.host, port=args.port)
     from bot.adapters.console import Console
     from bot.scheduler import start_ticking
 

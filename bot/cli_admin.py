@@ -182,6 +182,15 @@ def _workspace(settings: Settings, rt: Runtime, args: argparse.Namespace) -> str
         return str(args.workspace)
     if args.platform == "console":
         return "local"
+    if args.platform == "dingtalk":  # one app robot, one organisation: its robot code
+        if not settings.dingtalk_robot_code:
+            print(
+                "Set DINGTALK_CLIENT_ID (and DINGTALK_ROBOT_CODE if it differs) first, or pass "
+                "--workspace ROBOT_CODE.",
+                file=sys.stderr,
+            )
+            return None
+        return settings.dingtalk_robot_code
     known = {
         s.workspace
         for s in rt.repo.subscriptions.list(active_only=False)
@@ -215,6 +224,14 @@ def _poster(settings: Settings, rt: Runtime, platform: str) -> Poster | None:
 
         render = SlackRenderer(rt.templates, rt.rubric, min_story=settings.min_story)
         return SlackPoster(web_client(settings), render, ChannelPacer())
+    if platform == "dingtalk" and not settings.dingtalk_problems():
+        from bot.adapters.dingtalk.app import credentials
+        from bot.adapters.dingtalk.openapi import OpenApi
+        from bot.adapters.dingtalk.poster import DingTalkPoster
+        from bot.adapters.dingtalk.render import DingTalkRenderer
+
+        dingtalk = DingTalkRenderer(rt.templates, rt.rubric, min_story=settings.min_story)
+        return DingTalkPoster(OpenApi(credentials(settings)), dingtalk)
     return None
 
 
@@ -231,17 +248,25 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         poster = _poster(settings, rt, args.platform)
         if poster is None:
+            missing = settings.dingtalk_problems() if args.platform == "dingtalk" else []
             print(
-                f"values-bot cannot post to {args.platform} yet in this version.", file=sys.stderr
+                f"values-bot cannot post to {args.platform}; set these first:\n"
+                + "\n".join(f"  - {p}" for p in missing)
+                if missing
+                else f"values-bot cannot post to {args.platform}.",
+                file=sys.stderr,
             )
             return 2
         channel = f"#{args.channel}"
         try:
             outcome = rt.posts.post_now(sub, poster)
         except DeliveryRefused as refused:
+            key = "dingtalk_post_refused" if args.platform == "dingtalk" else "post_refused"
+            print(rt.templates.render(key, channel=channel, reason=refused.reason), file=sys.stderr)
+            return 1
+        except OSError as error:  # unreachable, or the platform kept failing
             print(
-                rt.templates.render("post_refused", channel=channel, reason=refused.reason),
-                file=sys.stderr,
+                rt.templates.render("post_failed", channel=channel, reason=error), file=sys.stderr
             )
             return 1
         if outcome.post is None:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings, looks_real
+from bot.posting import Poster
 from bot.wiring import Runtime, build
+
+if TYPE_CHECKING:
+    from bot.adapters.dingtalk.app import DingTalkBot
+    from bot.adapters.slack.app import SlackBot
 
 
 def health_report(runtime: Runtime) -> dict[str, Any]:
@@ -36,70 +41,164 @@ def slack_workspace(settings: Settings) -> str | None:
         return None
 
 
-def run_slack(settings: Settings, *, http: bool, host: str, port: int) -> int:
-    problems = settings.slack_problems(http=http)
+def _problems(settings: Settings, platforms: tuple[str, ...], http: bool) -> list[str]:
+    problems = []
+    if "slack" in platforms:
+        problems += settings.slack_problems(http=http)
+    if "dingtalk" in platforms:
+        problems += settings.dingtalk_problems()
+    return problems
+
+
+def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> int:
+    """Connect every configured platform (Slack, DingTalk), tick the scheduler, serve."""
+    platforms = settings.platforms or ("slack",)  # --http with nothing set: say what Slack needs
+    problems = _problems(settings, platforms, http)
     if problems:
-        mode = "HTTP mode (--http)" if http else "Socket Mode"
+        mode = "HTTP mode (--http)" if http else "Socket Mode / Stream mode"
         print(
-            f"values-bot cannot start Slack in {mode}; set these first:\n"
+            f"values-bot cannot start {' and '.join(platforms)} in {mode}; set these first:\n"
             + "\n".join(f"  - {p}" for p in problems),
             file=sys.stderr,
         )
         return 2
-    from bot.adapters.slack.app import SlackBot
     from bot.scheduler import start_ticking
 
     runtime = build(settings)
-    try:
-        bot = SlackBot(runtime)
-    except SlackApiError as error:
+    bots = _connect(runtime, platforms)
+    if bots is None:
         runtime.close()
-        print(
-            f"Slack refused the bot token ({error.response.get('error')}): check SLACK_BOT_TOKEN "
-            "and that the app is installed in the workspace.",
-            file=sys.stderr,
-        )
         return 2
-    except (URLError, OSError) as error:
-        runtime.close()
-        print(f"Cannot reach Slack at {settings.slack_api_url}: {error}", file=sys.stderr)
-        return 2
-    scheduler = start_ticking(runtime.posts, bot.poster_for, seconds=settings.tick_seconds)
+    slack, dingtalk = bots
+
+    def poster_for(platform: str) -> Poster | None:
+        if slack is not None and platform == "slack":
+            return slack.poster()
+        if dingtalk is not None and platform == "dingtalk":
+            return dingtalk.poster()
+        return None
+
+    scheduler = start_ticking(runtime.posts, poster_for, seconds=settings.tick_seconds)
     try:
         if http:
-            from bot.web import WebApp, serve
-
-            print(
-                f"values-bot: Slack HTTP mode on http://{host}:{port}/slack/events "
-                f"(workspace {bot.me.team}); health at /healthz",
-                flush=True,
-            )
-            serve(
-                WebApp(
-                    slack=bot.app,
-                    slack_secret=settings.slack_signing_secret,
-                    health=lambda: health_report(runtime),
-                ),
-                host=host,
-                port=port,
-            )
+            _serve(runtime, slack, dingtalk, host=host, port=port)
         else:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            handler = SocketModeHandler(bot.app, settings.slack_app_token)
-            handler.connect()  # type: ignore[no-untyped-call]
-            print(
-                f"values-bot: connected to Slack in Socket Mode (workspace {bot.me.team})",
-                flush=True,
-            )
-            try:
-                threading.Event().wait()
-            finally:
-                handler.close()  # type: ignore[no-untyped-call]
+            _socket(settings, slack, dingtalk)
     except KeyboardInterrupt:
         pass
     finally:
         scheduler.shutdown(wait=False)
-        bot.close()
+        for bot in (slack, dingtalk):
+            if bot is not None:
+                bot.close()
         runtime.close()
     return 0
+
+
+Bots = tuple["SlackBot | None", "DingTalkBot | None"]
+
+
+def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
+    """The Slack and DingTalk bots for the configured platforms; None after a clear message."""
+    settings = runtime.settings
+    slack: SlackBot | None = None
+    dingtalk: DingTalkBot | None = None
+    if "slack" in platforms:
+        from bot.adapters.slack.app import SlackBot
+
+        try:
+            slack = SlackBot(runtime)
+        except SlackApiError as error:
+            print(
+                f"Slack refused the bot token ({error.response.get('error')}): check "
+                "SLACK_BOT_TOKEN and that the app is installed in the workspace.",
+                file=sys.stderr,
+            )
+            return None
+        except (URLError, OSError) as error:
+            print(f"Cannot reach Slack at {settings.slack_api_url}: {error}", file=sys.stderr)
+            return None
+    if "dingtalk" in platforms:
+        from bot.adapters.dingtalk.app import DingTalkBot
+        from bot.adapters.dingtalk.openapi import DingTalkError
+
+        dingtalk = DingTalkBot(runtime)
+        try:
+            dingtalk.api.token()  # wrong credentials are better said now than at 09:30
+        except DingTalkError as error:
+            dingtalk.close()
+            if slack is not None:
+                slack.close()
+            reason = (
+                f"cannot reach {settings.dingtalk_api_url}"
+                if error.status == 0
+                else f"DingTalk refused the credentials ({error.code or error.status})"
+            )
+            print(
+                f"values-bot cannot start DingTalk: {reason}. Check DINGTALK_CLIENT_ID and "
+                "DINGTALK_CLIENT_SECRET (developer console, 凭证与基础信息).",
+                file=sys.stderr,
+            )
+            return None
+    return slack, dingtalk
+
+
+def _serve(
+    runtime: Runtime, slack: SlackBot | None, dingtalk: DingTalkBot | None, *, host: str, port: int
+) -> None:
+    from bot.web import WebApp, serve
+
+    settings = runtime.settings
+    callbacks = None
+    if dingtalk is not None:
+        from bot.adapters.dingtalk.callback import Callbacks
+
+        callbacks = Callbacks(settings.dingtalk_client_secret, dingtalk.receive)
+        print(f"values-bot: DingTalk callbacks on http://{host}:{port}/dingtalk/events", flush=True)
+    if slack is not None:
+        print(
+            f"values-bot: Slack HTTP mode on http://{host}:{port}/slack/events "
+            f"(workspace {slack.me.team})",
+            flush=True,
+        )
+    print(f"values-bot: health at http://{host}:{port}/healthz", flush=True)
+    serve(
+        WebApp(
+            slack=slack.app if slack is not None else None,
+            slack_secret=settings.slack_signing_secret,
+            dingtalk=callbacks,
+            health=lambda: health_report(runtime),
+        ),
+        host=host,
+        port=port,
+    )
+
+
+def _socket(settings: Settings, slack: SlackBot | None, dingtalk: DingTalkBot | None) -> None:
+    """Slack Socket Mode and DingTalk Stream mode: outbound connections, no public URL."""
+    handler = None
+    if slack is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(slack.app, settings.slack_app_token)
+        handler.connect()  # type: ignore[no-untyped-call]
+        print(
+            f"values-bot: connected to Slack in Socket Mode (workspace {slack.me.team})",
+            flush=True,
+        )
+    if dingtalk is not None:
+        from bot.adapters.dingtalk.stream import stream_client
+
+        client = stream_client(settings, dingtalk)
+        thread = threading.Thread(target=client.start_forever, name="dingtalk-stream", daemon=True)
+        thread.start()
+        print(
+            f"values-bot: DingTalk Stream mode via {settings.dingtalk_api_url} "
+            f"(robot {settings.dingtalk_robot_code})",
+            flush=True,
+        )
+    try:
+        threading.Event().wait()
+    finally:
+        if handler is not None:
+            handler.close()  # type: ignore[no-untyped-call]

@@ -13,6 +13,8 @@ from bot.templates import LOCALES
 
 DEFAULT_DATABASE_URL = "sqlite:///values-bot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DINGTALK_API_URL = "https://api.dingtalk.com"
+LEGACY_DINGTALK_API_URL = "https://oapi.dingtalk.com"
 _PERSON = re.compile(r"^[a-z]+:\S+$")
 _PLACEHOLDER = re.compile(r"\.\.\.|…|<|>|your|changeme|placeholder|todo|x{6,}", re.IGNORECASE)
 
@@ -48,6 +50,37 @@ class Settings:
     slack_signing_secret: str = ""
     slack_api_url: str = DEFAULT_SLACK_API_URL
     slack_manager_group: str = ""
+    dingtalk_client_id: str = ""
+    dingtalk_client_secret: str = ""
+    dingtalk_robot_code: str = ""
+    dingtalk_api_url: str = DEFAULT_DINGTALK_API_URL
+
+    @property
+    def dingtalk_legacy_url(self) -> str:
+        """Where DingTalk's older `oapi` endpoints live (user lookup, file upload, sessions).
+
+        The real OpenAPI has them on oapi.dingtalk.com; a DINGTALK_API_URL pointing anywhere
+        else (a proxy, a test's fake) serves both.
+        """
+        if self.dingtalk_api_url == DEFAULT_DINGTALK_API_URL:
+            return LEGACY_DINGTALK_API_URL
+        return self.dingtalk_api_url
+
+    def dingtalk_problems(self) -> list[str]:
+        """Every DingTalk setting missing or still a placeholder."""
+        problems = []
+        if not looks_real(self.dingtalk_client_id):
+            problems.append(
+                "DINGTALK_CLIENT_ID: the app's Client ID (AppKey) from the developer console, "
+                "凭证与基础信息"
+            )
+        if not looks_real(self.dingtalk_client_secret):
+            problems.append("DINGTALK_CLIENT_SECRET: the app's Client Secret (AppSecret)")
+        if not looks_real(self.dingtalk_robot_code):
+            problems.append(
+                "DINGTALK_ROBOT_CODE: the robot's RobotCode (机器人 page; usually the Client ID)"
+            )
+        return problems
 
     def slack_problems(self, *, http: bool) -> list[str]:
         """Every Slack setting missing or still a placeholder, for the mode about to start."""
@@ -100,6 +133,10 @@ class Settings:
             problems.append(f"SLACK_API_URL should be an http(s) URL, not {slack_api_url!r}")
         elif not slack_api_url.endswith("/"):
             slack_api_url += "/"
+        dingtalk_api_url = (environ.get("DINGTALK_API_URL") or DEFAULT_DINGTALK_API_URL).rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", dingtalk_api_url):
+            problems.append(f"DINGTALK_API_URL should be an http(s) URL, not {dingtalk_api_url!r}")
+        dingtalk_client_id = environ.get("DINGTALK_CLIENT_ID", "").strip()
         platforms = tuple(
             name
             for name, keys in (
@@ -125,6 +162,11 @@ class Settings:
             slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_api_url=slack_api_url,
             slack_manager_group=environ.get("SLACK_MANAGER_GROUP", "").strip(),
+            dingtalk_client_id=dingtalk_client_id,
+            dingtalk_client_secret=environ.get("DINGTALK_CLIENT_SECRET", "").strip(),
+            dingtalk_robot_code=environ.get("DINGTALK_ROBOT_CODE", "").strip()
+            or dingtalk_client_id,
+            dingtalk_api_url=dingtalk_api_url,
         )
         if problems:
             raise ConfigError(problems)

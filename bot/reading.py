@@ -146,6 +146,7 @@ class Reading:
             person=person, pseudonym=pseudonym, now=now
         )
         self.repo.governance.drop_roles_of(person=person)
+        self.repo.people.forget(person=person)
         self.repo.governance.audit(
             actor=actor,
             action="forget",

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from bot.calendars import Calendars
 from bot.clock import Clock
 from bot.core.commands import Command, CommandError, parse_command
 from bot.core.messages import Incoming, Place, Reply
 from bot.core.model import DailyPost
 from bot.core.nominations import DEFAULT_MIN_STORY, Nomination, Refusal, parse_nomination
 from bot.core.rubric import Rubric
+from bot.core.workdays import answers_post
 from bot.reading import Reading
 from storage.repository import Repository
 
@@ -30,9 +32,15 @@ class ServiceOptions:
 
 class ValuesService:
     def __init__(
-        self, repo: Repository, rubric: Rubric, clock: Clock, options: ServiceOptions
+        self,
+        repo: Repository,
+        rubric: Rubric,
+        clock: Clock,
+        options: ServiceOptions,
+        calendars: Calendars | None = None,
     ) -> None:
         self.repo, self.rubric, self.clock, self.options = repo, rubric, clock, options
+        self.calendars = calendars or Calendars()
         self.reading = Reading(
             repo, rubric, clock, timezone=options.timezone, admins=options.admins
         )
@@ -73,6 +81,9 @@ class ValuesService:
         if post is None:
             key = "refusal_no_post" if incoming.thread_of is None else "refusal_not_daily_post"
             return [Reply(key)]
+        said_on = self._local_date(incoming)
+        if incoming.thread_of is None and not self._answerable(post, said_on):
+            return [Reply("refusal_post_too_old", {"date": post.local_date.isoformat()})]
         parsed = self._parse(incoming)
         if isinstance(parsed, Refusal):
             return [Reply(parsed.value, {"min_story": self.options.min_story})]
@@ -85,7 +96,7 @@ class ValuesService:
             criterion_key=post.criterion_key,
             story=parsed.story,
             link=incoming.link,
-            nominated_on=self._local_date(incoming),
+            nominated_on=said_on,
             now=self.clock.now(),
         )
         if not stored:
@@ -132,6 +143,19 @@ class ValuesService:
                 "criterion_key": post.criterion_key,
             },
             private=False,
+        )
+
+    def _answerable(self, post: DailyPost, said_on: date) -> bool:
+        """Without a thread, a message answers the latest post only on its day or the next workday."""
+        sub = self.repo.subscriptions.get(
+            platform=post.platform, workspace=post.workspace, channel=post.channel
+        )
+        country = sub.country if sub else "CN"
+        days_off = sub.days_off if sub else frozenset()
+        return answers_post(
+            post.local_date,
+            said_on,
+            lambda day: self.calendars.is_workday(day, country, days_off),
         )
 
     def _local_date(self, incoming: Incoming) -> date:

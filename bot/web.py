@@ -1,7 +1,8 @@
 """The HTTP mode: a small ASGI app served by uvicorn.
 
-    POST /slack/events   events, slash commands and interactivity, verified by Bolt
-    GET  /healthz        whether the database answers
+    POST /slack/events     events, slash commands and interactivity, verified by Bolt
+    POST /dingtalk/events  DingTalk robot callbacks, verified by their timestamp and sign
+    GET  /healthz          whether the database answers and the scheduler ticks
 
 Bolt's App is synchronous, so each request is dispatched on a thread pool and the event loop
 stays free to take the next one.
@@ -24,13 +25,21 @@ MAX_BODY = 1_000_000  # Slack's payloads are far smaller; anything bigger is not
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Health = Callable[[], dict[str, Any]]
+DingTalkCallbacks = Callable[[dict[str, str], bytes], tuple[int, bytes]]
 
 
 class WebApp:
     def __init__(
-        self, *, slack: App | None, health: Health, slack_secret: str = "", workers: int = 16
+        self,
+        *,
+        slack: App | None,
+        health: Health,
+        slack_secret: str = "",
+        dingtalk: DingTalkCallbacks | None = None,
+        workers: int = 16,
     ) -> None:
         self.slack, self.health, self.slack_secret = slack, health, slack_secret
+        self.dingtalk = dingtalk
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="http")
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -60,6 +69,17 @@ class WebApp:
                 (response.body or "").encode(),
                 _first(response.headers.get("content-type")) or "text/plain;charset=utf-8",
             )
+            return
+        if path == "/dingtalk/events" and self.dingtalk is not None:
+            if method != "POST":
+                await _respond(send, 405, b"use POST", "text/plain")
+                return
+            body = await _read_body(receive)
+            if body is None:
+                await _respond(send, 413, b"request too large", "text/plain")
+                return
+            status, answer = await self._in_pool(self.dingtalk, _headers(scope), body)
+            await _respond(send, status, answer, "application/json")
             return
         await _respond(send, 404, b"not found", "text/plain")
 
@@ -103,6 +123,14 @@ class WebApp:
                 self.pool.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    """Request headers, lower-cased names, the first value of each."""
+    found: dict[str, str] = {}
+    for name, value in scope.get("headers") or ():
+        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return found
 
 
 def _first(values: Any) -> str | None:

@@ -45,16 +45,17 @@ def build(
         timezone=settings.timezone,
         admins=settings.admins,
     )
+    calendars = Calendars()
     return Runtime(
         settings=settings,
         repo=repo,
         rubric=rubric,
         templates=templates,
-        service=ValuesService(repo, rubric, clock, options),
+        service=ValuesService(repo, rubric, clock, options, calendars),
         posts=DailyPosts(
             repo,
             rubric,
-            Calendars(),
+            calendars,
             clock,
             cutoff=settings.cutoff,
             concurrency=settings.fanout_concurrency,

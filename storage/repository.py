@@ -11,6 +11,7 @@ from storage import migrate
 from storage.engine import make_engine
 from storage.evidence import Evidence
 from storage.governance import Governance
+from storage.people import People
 from storage.posts import Posts
 from storage.subscriptions import Subscriptions
 
@@ -26,6 +27,7 @@ class Repository:
     posts: Posts
     evidence: Evidence
     governance: Governance
+    people: People
 
     @classmethod
     def on(cls, engine: Engine) -> Repository:
@@ -35,6 +37,7 @@ class Repository:
             posts=Posts(engine),
             evidence=Evidence(engine),
             governance=Governance(engine),
+            people=People(engine),
         )
 
     def close(self) -> None:

@@ -115,3 +115,13 @@ class AuditRow(SQLModel, table=True):
     scope: str = Field(default="", max_length=200)
     subjects: str = Field(default="")  # JSON list of the people whose evidence was read
     detail: str = Field(default="")
+
+
+class PersonNameRow(SQLModel, table=True):
+    """A display name seen for a person (DingTalk ids are opaque); erased with the person."""
+
+    __tablename__ = "person_name"
+
+    person: str = Field(primary_key=True, max_length=96)
+    name: str = Field(max_length=200)
+    updated_at: datetime

@@ -1,0 +1,344 @@
+"""The DingTalk adapter: one handler for robot messages from Stream mode and HTTP callbacks.
+
+`receive(payload)` reads the message and stores a nomination at once (so an HTTP callback is
+answered only after the case is safe); every answer to DingTalk (confirmations, refusals,
+summaries, notices) runs afterwards on a small worker pool. Groups get nominations and
+subscriptions; `me`, `summary` and `export` are answered only one-to-one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+
+from bot.adapters.dingtalk import translate
+from bot.adapters.dingtalk.openapi import Credentials, DingTalkError, OpenApi
+from bot.adapters.dingtalk.poster import DingTalkPoster
+from bot.adapters.dingtalk.render import DingTalkRenderer, Markdown
+from bot.adapters.dingtalk.translate import PLATFORM, Message, staff_id
+from bot.config import Settings
+from bot.core.commands import CommandError, parse_command
+from bot.core.messages import Incoming, Reply
+from bot.core.model import DailyPost
+from bot.core.summaries import Summary
+from bot.export import write_csv
+from bot.posting import Poster
+from bot.reading import ReadError
+from bot.wiring import Runtime
+
+log = logging.getLogger(__name__)
+PRIVATE_COMMANDS = ("me", "summary", "export")
+GROUP_COMMANDS = ("subscribe", "unsubscribe")
+SEEN_SECONDS = 3600.0  # a callback's signature stays valid for an hour: so does our memory
+SEEN_MAX = 20_000
+SESSION_MARGIN = timedelta(seconds=30)
+NAME_SECONDS = 24 * 3600.0
+
+
+def credentials(settings: Settings) -> Credentials:
+    return Credentials(
+        client_id=settings.dingtalk_client_id,
+        client_secret=settings.dingtalk_client_secret,
+        robot_code=settings.dingtalk_robot_code,
+        api_url=settings.dingtalk_api_url,
+        legacy_url=settings.dingtalk_legacy_url,
+    )
+
+
+class DingTalkBot:
+    def __init__(self, runtime: Runtime, *, api: OpenApi | None = None, workers: int = 8) -> None:
+        self.rt = runtime
+        settings = runtime.settings
+        self.api = api or OpenApi(credentials(settings))
+        self.robot_code = settings.dingtalk_robot_code
+        self.render = DingTalkRenderer(
+            runtime.templates, runtime.rubric, min_story=settings.min_story
+        )
+        self.work = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dingtalk")
+        self._poster = DingTalkPoster(self.api, self.render)
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._seen_lock = threading.Lock()
+        self._names: dict[str, tuple[str, float]] = {}
+
+    def poster(self) -> Poster:
+        return self._poster
+
+    def poster_for(self, platform: str) -> Poster | None:
+        return self.poster() if platform == PLATFORM else None
+
+    def later(self, work: Callable[..., None], *args: Any) -> None:
+        """Run after the acknowledgement; failures are logged, never raised at DingTalk."""
+
+        def run() -> None:
+            try:
+                work(*args)
+            except Exception:
+                log.exception("dingtalk: %s failed", getattr(work, "__name__", "work"))
+
+        self.work.submit(run)
+
+    def close(self) -> None:
+        self.work.shutdown(wait=True)
+        self.api.close()
+
+    # ---- one robot message ----------------------------------------------------------------------
+
+    def receive(self, payload: Any) -> None:
+        """Handle one robot message (a Stream frame's data or an HTTP callback's body)."""
+        message = translate.message(payload, robot_code=self.robot_code, now=self.rt.clock.now())
+        if message is None:
+            log.info("dingtalk: a callback without conversation, sender or msgId: ignored")
+            return
+        if self._already_seen(message.message_id):
+            log.info("dingtalk: %s delivered again: nothing to do", message.message_id)
+            return
+        self.later(self._learn_names, {message.author: message.author_name})
+        if message.kind not in translate.TEXT_KINDS:
+            self.later(self._say, message, [self.render.plain("dingtalk_media_ignored")])
+            return
+        words = translate.command_words(message)
+        if words is not None:
+            self._command(message, words)
+        elif not message.group:
+            self.later(self._say, message, [self.render.plain("dingtalk_direct_hint")])
+        elif message.others and not message.mentions:
+            self.later(self._say, message, [self.render.plain("dingtalk_outside_org")])
+        else:
+            self._nomination(message)
+
+    def _already_seen(self, message_id: str) -> bool:
+        now = time.monotonic()
+        with self._seen_lock:
+            while self._seen:
+                oldest, at = next(iter(self._seen.items()))
+                if at > now - SEEN_SECONDS and len(self._seen) < SEEN_MAX:
+                    break
+                del self._seen[oldest]
+            if message_id in self._seen:
+                return True
+            self._seen[message_id] = now
+            return False
+
+    def _nomination(self, message: Message) -> None:
+        incoming = Incoming(
+            place=message.place,
+            author=message.author,
+            message_id=message.message_id,
+            text=message.text,
+            at=message.at,
+            mentions=message.mentions,
+        )
+        replies = self.rt.service.handle(incoming)  # stored before the acknowledgement
+        log.info(
+            "dingtalk nomination %s/%s by %s: %s",
+            message.place.channel,
+            message.message_id,
+            message.author,
+            ",".join(r.key for r in replies) or "nothing new",
+        )
+        for reply in replies:
+            if reply.key == "nomination_ack":
+                self.later(self._confirm, message, reply)
+            else:
+                self.later(self._say, message, self.render.reply(reply))
+
+    def _confirm(self, message: Message, ack: Reply) -> None:
+        nominees = list(ack.context["nominees"])
+        names = self._names_for([message.author, *nominees], look_up=nominees)
+        self._say(message, self.render.reply(ack, names))
+        sub = self.rt.repo.subscriptions.get(
+            platform=PLATFORM, workspace=message.place.workspace, channel=message.place.channel
+        )
+        if sub is not None and not sub.notify_nominees:
+            return
+        notice = self.render.nominee_notice(ack, message.title or message.place.channel, names)
+        people = [s for s in (staff_id(n) for n in nominees) if s]
+        if people:
+            self.api.send_to_people(people, "sampleMarkdown", notice.param())
+
+    # ---- commands -----------------------------------------------------------------------------
+
+    def _command(self, message: Message, words: str) -> None:
+        name = words.split()[0]
+        if name in GROUP_COMMANDS and not message.group:
+            self.later(self._say, message, [self.render.plain("dingtalk_group_only")])
+            return
+        if name in PRIVATE_COMMANDS:
+            if message.group:
+                label = message.author_name or message.author
+                self.later(
+                    self._say,
+                    message,
+                    [self.render.plain("dingtalk_answered_privately", person=label)],
+                )
+            self.later(self._private, message, words)
+            return
+        if name == "today" and not message.group:
+            self.later(self._today_direct, message)
+            return
+        reply = self.rt.service.command(message.place, message.author, words)[0]
+        if reply.key == "help":
+            reply = Reply("dingtalk_help")
+        self.later(self._say, message, self.render.reply(reply))
+
+    def _private(self, message: Message, words: str) -> None:
+        """me / summary / export, answered in the one-to-one chat (split, never cut)."""
+        try:
+            if words.split()[0] == "export":
+                self._export(message, words)
+                return
+            reply = self.rt.service.command(message.place, message.author, words)[0]
+            names = self._names_for(_people_in(reply))
+            self._say_privately(message, self.render.reply(reply, names))
+        except Exception:
+            self._say_privately(message, [self.render.plain("dingtalk_failed")])
+            raise
+
+    def _today_direct(self, message: Message) -> None:
+        """`today` one-to-one: the newest post of any subscribed DingTalk group."""
+        latest: DailyPost | None = None
+        for sub in self.rt.repo.subscriptions.list():
+            if sub.platform != PLATFORM:
+                continue
+            post = self.rt.repo.posts.latest(
+                platform=PLATFORM, workspace=sub.workspace, channel=sub.channel
+            )
+            if post is not None and (latest is None or post.local_date > latest.local_date):
+                latest = post
+        if latest is None:
+            self._say(message, [self.render.plain("today_none")])
+            return
+        reply = Reply("daily_post", {"criterion_key": latest.criterion_key, "workday": True})
+        criterion = self.rt.rubric.criterion(latest.criterion_key)
+        if criterion is None:
+            self._say(message, self.render.reply(reply))
+            return
+        self._say(message, [self.render.daily_post(criterion)])
+
+    def _export(self, message: Message, words: str) -> None:
+        reading = self.rt.service.reading
+        command = parse_command(words)
+        if isinstance(command, CommandError):
+            reply = Reply(command.key, {"word": command.word})
+            self._say_privately(message, self.render.reply(reply))
+            return
+        if not reading.access(message.author).is_admin:
+            self._say_privately(message, self.render.reply(Reply("not_allowed_admin")))
+            return
+        try:
+            cycle = reading.cycle(command.cycle)
+        except ReadError as refused:
+            self._say_privately(message, self.render.reply(refused.reply))
+            return
+        out = StringIO()
+        count = write_csv(out, reading.export(message.author, cycle), cycle.id, self.rt)
+        name = f"values-{cycle.id}.csv"
+        staff = staff_id(message.author)
+        try:
+            media = self.api.upload_file(name, out.getvalue().encode("utf-8"))
+            if staff:
+                self.api.send_to_people(
+                    [staff], "sampleFile", {"mediaId": media, "fileName": name, "fileType": "csv"}
+                )
+        except DingTalkError:
+            self._say_privately(
+                message, [self.render.plain("dingtalk_export_failed", cycle=cycle.id)]
+            )
+            raise
+        self._say_privately(
+            message, [self.render.plain("dingtalk_export_sent", cycle=cycle.id, count=count)]
+        )
+        log.info("dingtalk export %s (%d cases) sent to %s", cycle.id, count, message.author)
+
+    # ---- talking back -------------------------------------------------------------------------
+
+    def _say(self, message: Message, parts: list[Markdown]) -> None:
+        """Answer where the message was said: its sessionWebhook while valid, else the OpenAPI."""
+        for part in parts:
+            if self._session_open(message):
+                try:
+                    self.api.reply_session(
+                        message.session_webhook, {"msgtype": "markdown", "markdown": part.param()}
+                    )
+                    continue
+                except DingTalkError as error:
+                    log.info("dingtalk: session reply refused (%s); using the OpenAPI", error)
+            if message.group:
+                self.api.send_group(message.place.channel, "sampleMarkdown", part.param())
+            else:
+                self._send_direct(message, part)
+
+    def _say_privately(self, message: Message, parts: list[Markdown]) -> None:
+        if not message.group:
+            self._say(message, parts)
+            return
+        for part in parts:
+            self._send_direct(message, part)
+
+    def _send_direct(self, message: Message, part: Markdown) -> None:
+        staff = staff_id(message.author)
+        if staff:
+            self.api.send_to_people([staff], "sampleMarkdown", part.param())
+
+    def _session_open(self, message: Message) -> bool:
+        expires = message.session_expires
+        return (
+            bool(message.session_webhook)
+            and expires is not None
+            and expires - SESSION_MARGIN > self.rt.clock.now()
+            and self.api.trusted_session(message.session_webhook)
+        )
+
+    # ---- names ----------------------------------------------------------------------------------
+
+    def _learn_names(self, names: dict[str, str]) -> None:
+        now = time.monotonic()
+        fresh = {
+            person: name
+            for person, name in names.items()
+            if name and self._names.get(person, ("", 0.0))[0] != name
+        }
+        if fresh:
+            self.rt.repo.people.remember(fresh, now=self.rt.clock.now())
+            self._names.update({p: (n, now + NAME_SECONDS) for p, n in fresh.items()})
+
+    def _names_for(self, people: Iterable[str], *, look_up: Iterable[str] = ()) -> dict[str, str]:
+        """Names of `people` from memory and the database; `look_up` ones asked of DingTalk."""
+        wanted = list(dict.fromkeys(people))
+        names = self.rt.repo.people.names(wanted)
+        learned: dict[str, str] = {}
+        now = time.monotonic()
+        for person in look_up:
+            cached = self._names.get(person)
+            if person in names or (cached is not None and cached[1] > now):
+                continue
+            staff = staff_id(person)
+            found = self.api.user_name(staff) if staff else None
+            self._names[person] = (found or "", now + NAME_SECONDS)
+            if found:
+                learned[person] = found
+        if learned:
+            self.rt.repo.people.remember(learned, now=self.rt.clock.now())
+            names.update(learned)
+        return names
+
+
+def _people_in(reply: Reply) -> list[str]:
+    summary = reply.context.get("summary")
+    if not isinstance(summary, Summary):
+        return []
+    people = []
+    for person in summary.people:
+        people.append(person.person)
+        people += [case.nominator for case in person.newest]
+    scope = reply.context.get("scope")
+    if scope is not None and getattr(scope, "person", None):
+        people.append(scope.person)
+    return people

@@ -1,0 +1,35 @@
+"""Daily posts into DingTalk group chats: markdown through the robot's group-message API."""
+
+from __future__ import annotations
+
+from bot.adapters.dingtalk.openapi import DingTalkError, OpenApi
+from bot.adapters.dingtalk.render import DingTalkRenderer
+from bot.core.model import DailyPost, Subscription
+from bot.core.rubric import Criterion
+from bot.posting import DeliveryRefused
+
+MAX_ID = 64  # the claim row's message_id column
+
+
+class DingTalkPoster:
+    """A `Poster` (bot.posting) for DingTalk: returns DingTalk's processQueryKey for the post.
+
+    DingTalk has no threads, so the id is kept only to show the post went out; nominations
+    attach to the group's latest post (DESIGN.md flow 2).
+    """
+
+    def __init__(self, api: OpenApi, render: DingTalkRenderer) -> None:
+        self.api, self.render = api, render
+
+    def __call__(
+        self, subscription: Subscription, post: DailyPost, criterion: Criterion, workday: bool
+    ) -> str:
+        markdown = self.render.daily_post(criterion, workday=workday)
+        try:
+            key = self.api.send_group(subscription.channel, "sampleMarkdown", markdown.param())
+        except DingTalkError as error:
+            if 400 <= error.status < 500 and error.status != 429:
+                # e.g. the robot is not in that group, or the conversation id is wrong
+                raise DeliveryRefused(f"{error.code or error.status}: {error.message}") from error
+            raise
+        return (key or f"dingtalk-post-{post.id}")[:MAX_ID]
