@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +17,6 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import SlackBot
@@ -32,6 +29,7 @@ from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_slack import TEAM, FakeSlack
 from tests.fakes import FakeClock
+from tests.serving import served
 
 SAMPLES = Path(__file__).parent / "samples"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -175,13 +173,6 @@ class SlackWorld:
         return [(r.nominee, r.nominator, r.story) for r in records]
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
     fake = FakeSlack().start()
@@ -222,34 +213,18 @@ def world(
         by="test",
         now=clock.now(),
     )
-    sock = _free_socket()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            WebApp(
-                slack=bot.app,
-                slack_secret=settings.slack_signing_secret,
-                health=lambda: health_report(runtime),
-            ),
-            log_level="warning",
-            lifespan="on",
-        )
+    app = WebApp(
+        slack=bot.app,
+        slack_secret=settings.slack_signing_secret,
+        health=lambda: health_report(runtime),
     )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    port = sock.getsockname()[1]
-    with httpx.Client(timeout=10) as client:
+    with served(app) as base, httpx.Client(timeout=10) as client:
         yield SlackWorld(
             fake=fake_slack,
             runtime=runtime,
             bot=bot,
-            url=f"http://127.0.0.1:{port}/slack/events",
+            url=f"{base}/slack/events",
             http=client,
             clock=clock,
         )
-    server.should_exit = True
-    thread.join(timeout=10)
     bot.close()
-    sock.close()

@@ -66,6 +66,8 @@ class DingTalkBot:
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._seen_lock = threading.Lock()
         self._names: dict[str, tuple[str, float]] = {}
+        self._pending = 0
+        self._pending_lock = threading.Lock()
 
     def poster(self) -> Poster:
         return self._poster
@@ -81,8 +83,18 @@ class DingTalkBot:
                 work(*args)
             except Exception:
                 log.exception("dingtalk: %s failed", getattr(work, "__name__", "work"))
+            finally:
+                with self._pending_lock:
+                    self._pending -= 1
 
+        with self._pending_lock:
+            self._pending += 1
         self.work.submit(run)
+
+    def pending(self) -> int:
+        """Answers still being sent (for an orderly shutdown, and tests)."""
+        with self._pending_lock:
+            return self._pending
 
     def close(self) -> None:
         self.work.shutdown(wait=True)
@@ -152,6 +164,8 @@ class DingTalkBot:
     def _confirm(self, message: Message, ack: Reply) -> None:
         nominees = list(ack.context["nominees"])
         names = self._names_for([message.author, *nominees], look_up=nominees)
+        if message.author_name:  # said in this very message: fresher than anything stored
+            names[message.author] = message.author_name
         self._say(message, self.render.reply(ack, names))
         sub = self.rt.repo.subscriptions.get(
             platform=PLATFORM, workspace=message.place.workspace, channel=message.place.channel

@@ -1,0 +1,209 @@
+"""The DingTalk harness: the real HTTP callback endpoint and bot, a fake DingTalk OpenAPI.
+
+Callbacks are built from the sample bodies in ../shared/design/samples/dingtalk/ (copied into
+tests/dingtalk/samples/ so a clone runs alone) and signed exactly as DingTalk signs them.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.adapters.dingtalk.app import DingTalkBot, credentials
+from bot.adapters.dingtalk.callback import Callbacks, sign
+from bot.adapters.dingtalk.openapi import OpenApi
+from bot.cli_run import health_report
+from bot.config import Settings
+from bot.core.model import Subscription
+from bot.core.permissions import Role
+from bot.web import WebApp
+from bot.wiring import Runtime, build
+from storage.repository import Repository
+from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, FakeDingTalk
+from tests.fakes import FakeClock
+from tests.serving import served
+
+SAMPLES = Path(__file__).parent / "samples"
+GROUP = "cidGroupValues01=="
+ROBOT_ID = "$:LWCP_v1:$robotVALUES"
+ADMIN, MANAGER, MEMBER, NOMINEE, OTHER = (
+    "0101admin",
+    "0202manager",
+    "0303member",
+    "0404nominee",
+    "0505other",
+)
+_ids = itertools.count(1)
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def signed(secret: str = CLIENT_SECRET, *, age_ms: int = 0) -> dict[str, str]:
+    stamp = str(int(time.time() * 1000) - age_ms)
+    return {"content-type": "application/json", "timestamp": stamp, "sign": sign(stamp, secret)}
+
+
+@dataclass
+class DingTalkWorld:
+    fake: FakeDingTalk
+    runtime: Runtime
+    bot: DingTalkBot
+    url: str
+    http: httpx.Client
+    clock: FakeClock
+
+    @property
+    def repo(self) -> Repository:
+        return self.runtime.repo
+
+    # ---- what DingTalk sends ------------------------------------------------------------------
+
+    def message(
+        self,
+        text: str,
+        *,
+        sender: str = MEMBER,
+        nick: str = "李四",
+        at: tuple[str, ...] = (),
+        group: bool = True,
+        conversation: str = GROUP,
+        msg_id: str | None = None,
+        session_minutes: float = 90,
+    ) -> dict[str, Any]:
+        """A robot message, from the sample HTTP callback body with our fields."""
+        body = copy.deepcopy(sample("http_callback_group_at_message.json"))
+        now_ms = int(self.clock.now().timestamp() * 1000)
+        body |= {
+            "conversationId": conversation,
+            "chatbotUserId": ROBOT_ID,
+            "robotCode": ROBOT_CODE,
+            "msgId": msg_id or f"msg{next(_ids):06d}==",
+            "senderNick": nick,
+            "senderStaffId": sender,
+            "createAt": now_ms,
+            "sessionWebhook": self.fake.session_webhook(f"s{next(_ids)}"),
+            "sessionWebhookExpiredTime": now_ms + int(session_minutes * 60_000),
+            "conversationType": "2" if group else "1",
+            "text": {"content": text},
+        }
+        body["atUsers"] = [{"dingtalkId": ROBOT_ID}] + [
+            {"dingtalkId": f"$:LWCP_v1:${staff}", "staffId": staff} for staff in at
+        ]
+        if not group:
+            body.pop("conversationTitle", None)
+            body.pop("isInAtList", None)
+            body["atUsers"] = []
+        return body
+
+    def send(
+        self, body: dict[str, Any], *, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        return self.http.post(self.url, content=raw, headers=headers or signed())
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every answer the bot queued has been sent."""
+        deadline = time.monotonic() + timeout
+        while self.bot.pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert self.bot.pending() == 0, "the bot is still answering"
+
+    # ---- the day's post -----------------------------------------------------------------------
+
+    def subscribe(self, conversation: str = GROUP, **switches: bool) -> Subscription:
+        return self.repo.subscriptions.save(
+            platform="dingtalk",
+            workspace=ROBOT_CODE,
+            channel=conversation,
+            post_at="09:30",
+            timezone="Asia/Shanghai",
+            country="CN",
+            days_off=frozenset(),
+            now=self.clock.now(),
+            **switches,
+        )
+
+    def post_today(self, conversation: str = GROUP, **switches: bool) -> None:
+        sub = self.subscribe(conversation, **switches)
+        outcome = self.runtime.posts.post_now(sub, self.bot.poster())
+        assert outcome.post is not None
+
+    def evidence(self) -> list[tuple[str, str, str]]:
+        """(nominee, nominator, story) of every active case, oldest first."""
+        from bot.core.cycles import quarter_of
+        from storage.evidence import EvidenceFilter
+
+        cycle = quarter_of(self.clock.now().date())
+        records = self.repo.evidence.export(
+            EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+        )
+        return [(r.nominee, r.nominator, r.story) for r in records]
+
+
+def dingtalk_settings(fake: FakeDingTalk, database_url: str, **extra: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        locale=extra.pop("locale", "zh"),
+        admins=frozenset({f"dingtalk:{ADMIN}"}),
+        platforms=("dingtalk",),
+        dingtalk_client_id=CLIENT_ID,
+        dingtalk_client_secret=CLIENT_SECRET,
+        dingtalk_robot_code=ROBOT_CODE,
+        dingtalk_api_url=fake.url,
+        **extra,
+    )
+
+
+@pytest.fixture
+def fake_dingtalk() -> Iterator[FakeDingTalk]:
+    fake = FakeDingTalk().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def dingtalk_extra() -> dict[str, Any]:
+    """Override in a test module to change the Settings."""
+    return {}
+
+
+@pytest.fixture
+def world(
+    fake_dingtalk: FakeDingTalk, repo: Repository, clock: FakeClock, dingtalk_extra: dict[str, Any]
+) -> Iterator[DingTalkWorld]:
+    settings = dingtalk_settings(fake_dingtalk, "sqlite://", **dingtalk_extra)
+    runtime = build(settings, clock=clock, repo=repo)
+    bot = DingTalkBot(runtime, api=OpenApi(credentials(settings), backoff=0.01))
+    runtime.repo.governance.grant(
+        person=f"dingtalk:{MANAGER}",
+        role=Role.MANAGER,
+        channel=f"dingtalk:{GROUP}",
+        by="test",
+        now=clock.now(),
+    )
+    app = WebApp(
+        slack=None,
+        dingtalk=Callbacks(settings.dingtalk_client_secret, bot.receive),
+        health=lambda: health_report(runtime),
+    )
+    with served(app) as base, httpx.Client(timeout=10) as client:
+        yield DingTalkWorld(
+            fake=fake_dingtalk,
+            runtime=runtime,
+            bot=bot,
+            url=f"{base}/dingtalk/events",
+            http=client,
+            clock=clock,
+        )
+    bot.close()
