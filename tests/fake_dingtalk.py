@@ -42,6 +42,7 @@ class Call:
     token: str
     query: dict[str, str] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    status: int = 0  # what the fake answered
 
     @property
     def param(self) -> dict[str, Any]:
@@ -64,6 +65,7 @@ class FakeDingTalk:
         self.verbose = False
         self._tokens: dict[str, float] = {}  # token -> monotonic expiry
         self._counter = itertools.count(1)
+        self._token_ids = itertools.count(1)
         self._sends = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -123,10 +125,12 @@ class FakeDingTalk:
             self._tokens = dict.fromkeys(self._tokens, 0.0)
 
     def group_messages(self, conversation: str | None = None) -> list[Call]:
+        """Group messages DingTalk accepted (refused, throttled and failed calls left out)."""
         return [
             c
             for c in self.of("/v1.0/robot/groupMessages/send")
-            if conversation is None or c.body.get("openConversationId") == conversation
+            if c.status == 200
+            and (conversation is None or c.body.get("openConversationId") == conversation)
         ]
 
     def direct_messages(self, staff: str | None = None) -> list[Call]:
@@ -163,7 +167,7 @@ class FakeDingTalk:
                     "code": "invalidClientIdOrSecret",
                     "message": "无效的clientId或者clientSecret",
                 }
-            token = f"token-{next(self._counter)}"
+            token = f"token-{next(self._token_ids)}"
             with self._lock:
                 self._tokens[token] = time.monotonic() + self.expire_in
             return 200, {"accessToken": token, "expireIn": self.expire_in}
@@ -286,6 +290,7 @@ class FakeDingTalk:
                 call = Call(url.path, body, token, query)
                 fake._record(call)
                 status, answer = fake.answer(call)
+                call.status = status
                 if fake.verbose:
                     print(f"{status} {url.path} {json.dumps(body, ensure_ascii=False)[:300]}")
                 data = json.dumps(answer, ensure_ascii=False).encode()

@@ -110,7 +110,9 @@ class DingTalkWorld:
         self, body: dict[str, Any], *, headers: dict[str, str] | None = None
     ) -> httpx.Response:
         raw = json.dumps(body, ensure_ascii=False).encode()
-        return self.http.post(self.url, content=raw, headers=headers or signed())
+        return self.http.post(
+            self.url, content=raw, headers=signed() if headers is None else headers
+        )
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until every answer the bot queued has been sent."""

@@ -66,6 +66,7 @@ class DingTalkBot:
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._seen_lock = threading.Lock()
         self._names: dict[str, tuple[str, float]] = {}
+        self._lookup_lock = threading.Lock()
         self._pending = 0
         self._pending_lock = threading.Lock()
 
@@ -324,23 +325,27 @@ class DingTalkBot:
             self._names.update({p: (n, now + NAME_SECONDS) for p, n in fresh.items()})
 
     def _names_for(self, people: Iterable[str], *, look_up: Iterable[str] = ()) -> dict[str, str]:
-        """Names of `people` from memory and the database; `look_up` ones asked of DingTalk."""
+        """Names of `people` from the database and memory; `look_up` ones asked of DingTalk."""
         wanted = list(dict.fromkeys(people))
         names = self.rt.repo.people.names(wanted)
         learned: dict[str, str] = {}
-        now = time.monotonic()
-        for person in look_up:
-            cached = self._names.get(person)
-            if person in names or (cached is not None and cached[1] > now):
-                continue
-            staff = staff_id(person)
-            found = self.api.user_name(staff) if staff else None
-            self._names[person] = (found or "", now + NAME_SECONDS)
-            if found:
-                learned[person] = found
+        with self._lookup_lock:  # one lookup per person, however many answers need it
+            now = time.monotonic()
+            for person in wanted:
+                cached = self._names.get(person)
+                if person not in names and cached is not None and cached[0]:
+                    names[person] = cached[0]
+            for person in look_up:
+                cached = self._names.get(person)
+                if person in names or (cached is not None and cached[1] > now):
+                    continue
+                staff = staff_id(person)
+                found = self.api.user_name(staff) if staff else None
+                self._names[person] = (found or "", now + NAME_SECONDS)
+                if found:
+                    learned[person] = names[person] = found
         if learned:
             self.rt.repo.people.remember(learned, now=self.rt.clock.now())
-            names.update(learned)
         return names
 
 

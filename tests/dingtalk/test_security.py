@@ -1,0 +1,93 @@
+"""POST /dingtalk/events: only DingTalk's signed, recent callbacks get in; nothing else is stored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.adapters.dingtalk.callback import sign, verified
+from tests.dingtalk.conftest import NOMINEE, DingTalkWorld, signed
+
+STORY = "@王五 周末主动回访了三位老客户，把他们的意见整理成了改进清单"
+
+
+def test_the_documented_sanity_value() -> None:
+    # platforms.md D3: computed from the official formula
+    assert (
+        sign("1577262236757", "this is a secret") == "DJrE6qdyVGCQz9z5r2MDuNcNAhwYnuAkyj13cx169CA="
+    )
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # unsigned
+        {"timestamp": "1700000000000"},  # no sign
+        signed("another app's secret"),  # bad sign
+        signed(age_ms=3_600_000 + 60_000),  # stale: over an hour old
+        signed(age_ms=-(3_600_000 + 60_000)),  # from the future
+        {"timestamp": "soon", "sign": "abc"},  # not a number
+        {"timestamp": "9" * 40, "sign": "abc"},  # absurd
+    ],
+    ids=["unsigned", "no-sign", "bad-sign", "stale", "future", "non-numeric", "huge"],
+)
+def test_forged_and_stale_callbacks_get_401_and_store_nothing(
+    world: DingTalkWorld, headers: dict[str, str]
+) -> None:
+    world.post_today()
+    response = world.send(world.message(STORY, at=(NOMINEE,)), headers=headers)
+    assert response.status_code == 401
+    world.settle()
+    assert world.evidence() == []
+    assert world.fake.session_replies() == []
+
+
+def test_a_signed_callback_within_the_hour_is_accepted(world: DingTalkWorld) -> None:
+    world.post_today()
+    response = world.send(world.message(STORY, at=(NOMINEE,)), headers=signed(age_ms=3_000_000))
+    assert response.status_code == 200
+    assert len(world.evidence()) == 1
+
+
+def test_a_replayed_callback_adds_nothing(world: DingTalkWorld) -> None:
+    world.post_today()
+    body = world.message(STORY, at=(NOMINEE,))
+    headers = signed()
+    assert world.send(body, headers=headers).status_code == 200
+    for _ in range(3):
+        assert world.send(body, headers=headers).status_code == 200
+    world.settle()
+    assert len(world.evidence()) == 1
+    assert len(world.fake.session_replies()) == 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"not json", b"[1, 2]", b'"text"', b"\xff\xfe\x00", b'{"msgId": 5, "atUsers": "x"}'],
+)
+def test_signed_garbage_is_refused_without_a_500(world: DingTalkWorld, raw: bytes) -> None:
+    response = world.http.post(world.url, content=raw, headers=signed())
+    assert response.status_code in (200, 400)
+    assert world.evidence() == []
+
+
+def test_garbage_without_a_signature_is_401(world: DingTalkWorld) -> None:
+    assert world.http.post(world.url, content=b"not json").status_code == 401
+
+
+def test_oversized_bodies_are_refused(world: DingTalkWorld) -> None:
+    raw = json.dumps({"text": {"content": "x" * 2_000_000}}).encode()
+    assert world.http.post(world.url, content=raw, headers=signed()).status_code == 413
+
+
+def test_only_post_is_allowed(world: DingTalkWorld) -> None:
+    assert world.http.get(world.url).status_code == 405
+
+
+def test_verification_is_constant_time_and_needs_a_secret() -> None:
+    stamp = "1577262236757"
+    good = {"timestamp": stamp, "sign": sign(stamp, "s")}
+    assert verified(good, "s", now_ms=int(stamp))
+    assert not verified(good, "", now_ms=int(stamp))
+    assert not verified(good, "s", now_ms=int(stamp) + 3_600_001)
