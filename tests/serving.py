@@ -30,3 +30,49 @@ def served(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def bot_process(env: dict[str, str]) -> Iterator[str]:
+    """A real `python -m bot run --http` process; yields its base URL once /healthz answers."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+    import pytest
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env=os.environ | env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail(f"values-bot did not start: {process.communicate()[0]}")
+    if process.poll() is not None:
+        pytest.fail(f"values-bot stopped: {process.communicate()[0]}")
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

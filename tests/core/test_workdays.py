@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from bot.calendars import Calendars
-from bot.core.workdays import YearCalendar, is_workday
+from bot.core.workdays import YearCalendar, answers_post, is_workday
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,16 @@ def test_make_up_workdays_beat_weekends_in_the_pure_calendar():
         is_workday(date(2030, 1, 5), calendar),
         is_workday(date(2030, 1, 7), calendar),
     ] == [False, True, True]
+
+
+def test_a_message_answers_the_latest_post_on_its_day_or_the_next_workday() -> None:
+    def weekdays(day: date) -> bool:
+        return day.weekday() < 5
+
+    friday = date(2026, 11, 27)
+    assert answers_post(friday, friday, weekdays)
+    assert answers_post(friday, date(2026, 11, 29), weekdays)  # Sunday
+    assert answers_post(friday, date(2026, 11, 30), weekdays)  # Monday: the next workday
+    assert not answers_post(friday, date(2026, 12, 1), weekdays)  # Tuesday
+    assert not answers_post(friday, date(2026, 11, 26), weekdays)  # before the post
+    assert not answers_post(friday, date(2027, 3, 1), lambda day: False)  # no workday at all

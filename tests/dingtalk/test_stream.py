@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import threading
@@ -46,10 +47,8 @@ def streaming(world: DingTalkWorld) -> Iterator[StreamClient]:
     task = loop.create_task(client.start())
 
     def run() -> None:
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             loop.run_until_complete(task)
-        except asyncio.CancelledError:
-            pass
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

@@ -7,10 +7,6 @@ admin's steps and signed requests for what Slack would send.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
@@ -20,6 +16,7 @@ import pytest
 
 from bot.cli import main
 from tests.fake_slack import TEAM, FakeSlack
+from tests.serving import bot_process
 from tests.slack.conftest import (
     ADMIN,
     MANAGER,
@@ -35,12 +32,6 @@ from tests.slack.conftest import (
 
 CHANNEL = "C0DONE"
 STORY = "drove two hours to replace the customer's broken scanner before their launch"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -63,28 +54,8 @@ def env(fake_slack: FakeSlack, sqlite_url: str, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.fixture
 def server(env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port", str(port)],
-        env=os.environ | env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"values-bot did not start: {process.communicate()[0]}")
-    yield f"{base}/slack/events"
-    process.terminate()
-    process.wait(timeout=10)
+    with bot_process(env) as base:
+        yield f"{base}/slack/events"
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

@@ -175,3 +175,15 @@ def test_roles_and_audit(repo):
     assert not access.is_admin
     assert repo.governance.access("slack:A", admins=["slack:A"]).is_admin
     assert repo.governance.audit_log()[0].subjects == ("slack:U2",)
+
+
+def test_names_are_remembered_refreshed_and_forgotten(repo):
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    repo.people.remember({"dingtalk:1": "王五", "dingtalk:2": "  ", "dingtalk:3": "赵六"}, now=now)
+    repo.people.remember({"dingtalk:1": "王小五"}, now=now)
+    assert repo.people.names(["dingtalk:1", "dingtalk:2", "dingtalk:3", "dingtalk:4"]) == {
+        "dingtalk:1": "王小五",
+        "dingtalk:3": "赵六",
+    }
+    repo.people.forget(person="dingtalk:1")
+    assert repo.people.names(["dingtalk:1"]) == {}

@@ -121,8 +121,6 @@ class DingTalkBot:
             self._command(message, words)
         elif not message.group:
             self.later(self._say, message, [self.render.plain("dingtalk_direct_hint")])
-        elif message.others and not message.mentions:
-            self.later(self._say, message, [self.render.plain("dingtalk_outside_org")])
         else:
             self._nomination(message)
 

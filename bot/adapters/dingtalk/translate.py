@@ -67,7 +67,6 @@ class Message:
     kind: str  # "text", "richText", or what else DingTalk sent (picture, file, audio, …)
     text: str  # the words, with colleagues' @names taken out where they were nominations
     mentions: list[Mention] = field(default_factory=list)
-    others: int = 0  # @-mentioned people outside the organisation (no staffId)
     at: datetime = datetime.fromtimestamp(0, UTC)
     session_webhook: str = ""
     session_expires: datetime | None = None
@@ -114,17 +113,14 @@ def message(payload: Any, *, robot_code: str, now: datetime) -> Message | None:
         return None
     kind, raw = words_of(data)
     robot = _str(data.get("chatbotUserId"))
-    colleagues, others = [], 0
+    colleagues: list[str] = []
     for entry in data.get("atUsers") or () if isinstance(data.get("atUsers"), list) else ():
         entry = _obj(entry)
         if robot and entry.get("dingtalkId") == robot:
             continue  # the robot itself is in atUsers (D5)
-        staff = _str(entry.get("staffId"))
-        if _STAFF_ID.match(staff):
-            if person(staff) not in colleagues:
-                colleagues.append(person(staff))
-        elif entry:
-            others += 1
+        staff = _str(entry.get("staffId"))  # absent for people outside the organisation
+        if _STAFF_ID.match(staff) and person(staff) not in colleagues:
+            colleagues.append(person(staff))
     text, mentions = _mentions(raw[:MAX_TEXT], colleagues)
     expires = _moment(data.get("sessionWebhookExpiredTime"))
     return Message(
@@ -136,7 +132,6 @@ def message(payload: Any, *, robot_code: str, now: datetime) -> Message | None:
         kind=kind,
         text=text,
         mentions=mentions,
-        others=others,
         at=_moment(data.get("createAt")) or now,
         session_webhook=_str(data.get("sessionWebhook")),
         session_expires=expires,
