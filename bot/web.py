@@ -55,12 +55,8 @@ class WebApp:
             await _respond(send, status, json.dumps(report).encode(), "application/json")
             return
         if path == "/slack/events" and self.slack is not None:
-            if method != "POST":
-                await _respond(send, 405, b"use POST", "text/plain")
-                return
-            body = await _read_body(receive)
+            body = await _posted_body(method, receive, send)
             if body is None:
-                await _respond(send, 413, b"request too large", "text/plain")
                 return
             response = await self._in_pool(self._dispatch_slack, scope, body)
             await _respond(
@@ -71,12 +67,8 @@ class WebApp:
             )
             return
         if path == "/dingtalk/events" and self.dingtalk is not None:
-            if method != "POST":
-                await _respond(send, 405, b"use POST", "text/plain")
-                return
-            body = await _read_body(receive)
+            body = await _posted_body(method, receive, send)
             if body is None:
-                await _respond(send, 413, b"request too large", "text/plain")
                 return
             status, answer = await self._in_pool(self.dingtalk, _headers(scope), body)
             await _respond(send, status, answer, "application/json")
@@ -137,6 +129,17 @@ def _first(values: Any) -> str | None:
     if isinstance(values, (list, tuple)):
         return str(values[0]) if values else None
     return None if values is None else str(values)
+
+
+async def _posted_body(method: str, receive: Receive, send: Send) -> bytes | None:
+    """The body of a POST; anything else, or a body over MAX_BODY, is answered here (None)."""
+    if method != "POST":
+        await _respond(send, 405, b"use POST", "text/plain")
+        return None
+    body = await _read_body(receive)
+    if body is None:
+        await _respond(send, 413, b"request too large", "text/plain")
+    return body
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -24,3 +24,13 @@ class FakeClock:
 
 def shanghai(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def settle(work: object, timeout: float = 10.0) -> None:
+    """Wait until a bot's background work (bot.adapters.background.Background) is all done."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while work.pending() and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    assert not work.pending(), "the bot is still answering"  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ from bot.web import WebApp
 from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, FakeDingTalk
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, settle
 from tests.serving import served
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -114,12 +114,9 @@ class DingTalkWorld:
             self.url, content=raw, headers=signed() if headers is None else headers
         )
 
-    def settle(self, timeout: float = 10.0) -> None:
+    def settle(self) -> None:
         """Wait until every answer the bot queued has been sent."""
-        deadline = time.monotonic() + timeout
-        while self.bot.pending() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.bot.pending() == 0, "the bot is still answering"
+        settle(self.bot.work)
 
     # ---- the day's post -----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import copy
 import json
 
 from tests.fake_slack import BOT_ID, TEAM
+from tests.fakes import settle
 from tests.slack.conftest import (
     CHANNEL,
     MEMBER,
@@ -64,7 +65,7 @@ def test_the_same_event_again_with_a_retry_header_adds_nothing(world: SlackWorld
     assert world.send_event(event).status_code == 200
 
     assert len(world.evidence()) == 1
-    world.bot.work.submit(lambda: None).result()  # let any answer in flight finish
+    settle(world.bot.work)  # let any answer in flight finish
     assert len(world.fake.of("reactions.add")) == 1
 
 
@@ -145,7 +146,7 @@ def test_other_messages_are_acknowledged_and_ignored_quietly(world: SlackWorld):
         assert world.send_event(body).status_code == 200
 
     assert world.evidence() == []
-    world.bot.work.submit(lambda: None).result()
+    settle(world.bot.work)
     assert world.fake.of("chat.postEphemeral") == []
     assert world.fake.of("reactions.add") == []
 
@@ -180,5 +181,5 @@ def test_no_direct_message_when_the_channel_turns_it_off(world: SlackWorld):
     world.send_event(world.reply_event(post, f"<@{NOMINEE}> {STORY}"))
 
     world.fake.wait_for("reactions.add")
-    world.bot.work.submit(lambda: None).result()
+    settle(world.bot.work)
     assert [c.params["channel"] for c in world.fake.of("chat.postMessage")] == [CHANNEL]

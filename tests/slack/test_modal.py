@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tests.fake_slack import TEAM
+from tests.fakes import settle
 from tests.slack.conftest import CHANNEL, MEMBER, NOMINEE, SlackWorld
 
 STORY = "covered the on-call shift so a teammate could attend her graduation"
@@ -88,7 +89,7 @@ def test_a_private_channel_keeps_modal_cases_out_of_the_thread(world: SlackWorld
     submit(world, view, [NOMINEE], STORY)
 
     world.fake.wait_for("chat.postMessage", 2)
-    world.bot.work.submit(lambda: None).result()
+    settle(world.bot.work)
     assert len(world.evidence()) == 1
     assert not any(c.params.get("thread_ts") for c in world.fake.of("chat.postMessage"))
 

@@ -13,11 +13,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from io import StringIO
 from typing import Any
 
+from bot.adapters.background import Background
 from bot.adapters.dingtalk import translate
 from bot.adapters.dingtalk.openapi import Credentials, DingTalkError, OpenApi
 from bot.adapters.dingtalk.poster import DingTalkPoster
@@ -61,14 +61,12 @@ class DingTalkBot:
         self.render = DingTalkRenderer(
             runtime.templates, runtime.rubric, min_story=settings.min_story
         )
-        self.work = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dingtalk")
+        self.work = Background("dingtalk", workers=workers)
         self._poster = DingTalkPoster(self.api, self.render)
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._seen_lock = threading.Lock()
         self._names: dict[str, tuple[str, float]] = {}
         self._lookup_lock = threading.Lock()
-        self._pending = 0
-        self._pending_lock = threading.Lock()
 
     def poster(self) -> Poster:
         return self._poster
@@ -78,27 +76,10 @@ class DingTalkBot:
 
     def later(self, work: Callable[..., None], *args: Any) -> None:
         """Run after the acknowledgement; failures are logged, never raised at DingTalk."""
-
-        def run() -> None:
-            try:
-                work(*args)
-            except Exception:
-                log.exception("dingtalk: %s failed", getattr(work, "__name__", "work"))
-            finally:
-                with self._pending_lock:
-                    self._pending -= 1
-
-        with self._pending_lock:
-            self._pending += 1
-        self.work.submit(run)
-
-    def pending(self) -> int:
-        """Answers still being sent (for an orderly shutdown, and tests)."""
-        with self._pending_lock:
-            return self._pending
+        self.work.submit(work, *args)
 
     def close(self) -> None:
-        self.work.shutdown(wait=True)
+        self.work.close()
         self.api.close()
 
     # ---- one robot message ----------------------------------------------------------------------

@@ -32,7 +32,7 @@ class RobotMessages(CallbackHandler):  # type: ignore[misc]
         self.bot = bot
 
     async def raw_process(self, callback: CallbackMessage) -> AckMessage:
-        self.bot.work.submit(self._receive, callback.data)
+        self.bot.later(self.bot.receive, callback.data)
         ack = AckMessage()
         ack.code = AckMessage.STATUS_OK
         ack.headers.message_id = callback.headers.message_id
@@ -40,12 +40,6 @@ class RobotMessages(CallbackHandler):  # type: ignore[misc]
         ack.message = "OK"
         ack.data = {"response": None}
         return ack
-
-    def _receive(self, data: Any) -> None:
-        try:
-            self.bot.receive(data)
-        except Exception:
-            log.exception("dingtalk: a robot message could not be handled")
 
 
 class StreamClient(dingtalk_stream.DingTalkStreamClient):  # type: ignore[misc]

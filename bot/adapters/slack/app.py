@@ -13,7 +13,6 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.adapters.background import Background
 from bot.adapters.slack import translate
 from bot.adapters.slack.client import ChannelPacer, web_client
 from bot.adapters.slack.managers import CACHE_SECONDS, Identity, ManagerGroup
@@ -61,7 +61,7 @@ class SlackBot:
         self.render = SlackRenderer(runtime.templates, runtime.rubric, min_story=settings.min_story)
         self.pacer = pacer or ChannelPacer()
         self.me = Identity(self.client.auth_test().data)  # type: ignore[arg-type]
-        self.work = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack")
+        self.work = Background("slack", workers=workers)
         self._bots: dict[str, tuple[bool, float]] = {self.me.user: (True, float("inf"))}
         self.managers = ManagerGroup(self.client, settings.slack_manager_group, runtime)
         runtime.service.reading.role_sources.append(self.managers.channels_for)
@@ -115,17 +115,10 @@ class SlackBot:
 
     def later(self, work: Callable[..., None], *args: Any) -> None:
         """Run after the acknowledgement; failures are logged, never raised at Slack."""
-
-        def run() -> None:
-            try:
-                work(*args)
-            except Exception:
-                log.exception("slack: %s failed", getattr(work, "__name__", "work"))
-
-        self.work.submit(run)
+        self.work.submit(work, *args)
 
     def close(self) -> None:
-        self.work.shutdown(wait=True)
+        self.work.close()
 
     # ---- messages -----------------------------------------------------------------------------
 
