@@ -203,3 +203,22 @@ def test_nominee_notices_can_be_switched_off(world: DingTalkWorld) -> None:
     world.send(world.message(STORY, at=(NOMINEE,)))
     world.settle()
     assert world.fake.direct_messages() == []
+
+
+def test_a_delivery_that_failed_midway_can_be_delivered_again(world: DingTalkWorld) -> None:
+    world.post_today()
+    body = world.message(STORY, at=(NOMINEE,))
+    real = world.runtime.service.handle
+    calls = []
+
+    def failing_once(incoming):  # type: ignore[no-untyped-def]
+        calls.append(incoming)
+        if len(calls) == 1:
+            raise OSError("the database went away")
+        return real(incoming)
+
+    world.runtime.service.handle = failing_once  # type: ignore[method-assign]
+    assert world.send(body).status_code == 500
+    assert world.evidence() == []
+    assert world.send(body).status_code == 200
+    assert len(world.evidence()) == 1

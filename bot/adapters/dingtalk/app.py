@@ -90,33 +90,33 @@ class DingTalkBot:
         if message is None:
             log.info("dingtalk: a callback without conversation, sender or msgId: ignored")
             return
-        if self._already_seen(message.message_id):
+        if self._seen_recently(message.message_id):
             log.info("dingtalk: %s delivered again: nothing to do", message.message_id)
             return
         self.later(self._learn_names, {message.author: message.author_name})
         if message.kind not in translate.TEXT_KINDS:
             self.later(self._say, message, [self.render.plain("dingtalk_media_ignored")])
-            return
-        words = translate.command_words(message)
-        if words is not None:
+        elif (words := translate.command_words(message)) is not None:
             self._command(message, words)
         elif not message.group:
             self.later(self._say, message, [self.render.plain("dingtalk_direct_hint")])
         else:
             self._nomination(message)
+        self._remember(message.message_id)  # only once handled: a failed try can be repeated
 
-    def _already_seen(self, message_id: str) -> bool:
+    def _seen_recently(self, message_id: str) -> bool:
+        with self._seen_lock:
+            return message_id in self._seen
+
+    def _remember(self, message_id: str) -> None:
         now = time.monotonic()
         with self._seen_lock:
+            self._seen[message_id] = now
             while self._seen:
                 oldest, at = next(iter(self._seen.items()))
-                if at > now - SEEN_SECONDS and len(self._seen) < SEEN_MAX:
+                if at > now - SEEN_SECONDS and len(self._seen) <= SEEN_MAX:
                     break
                 del self._seen[oldest]
-            if message_id in self._seen:
-                return True
-            self._seen[message_id] = now
-            return False
 
     def _nomination(self, message: Message) -> None:
         incoming = Incoming(
@@ -210,11 +210,7 @@ class DingTalkBot:
             self._say(message, [self.render.plain("today_none")])
             return
         reply = Reply("daily_post", {"criterion_key": latest.criterion_key, "workday": True})
-        criterion = self.rt.rubric.criterion(latest.criterion_key)
-        if criterion is None:
-            self._say(message, self.render.reply(reply))
-            return
-        self._say(message, [self.render.daily_post(criterion)])
+        self._say(message, self.render.reply(reply))
 
     def _export(self, message: Message, words: str) -> None:
         reading = self.rt.service.reading

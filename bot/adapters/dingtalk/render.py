@@ -90,6 +90,9 @@ class DingTalkRenderer:
     def reply(self, reply: Reply, names: Mapping[str, str] | None = None) -> list[Markdown]:
         """One reply as one or more messages, each within DingTalk's size limit."""
         text = self.text(names)
+        criterion = self.rubric.criterion(str(reply.context.get("criterion_key", "")))
+        if reply.key == "daily_post" and criterion is not None:
+            return [self.daily_post(criterion, workday=bool(reply.context.get("workday", True)))]
         if reply.key in ("summary", "me"):
             parts = text.summary_parts(
                 reply.context["summary"], reply.context.get("scope"), me=reply.key == "me"
