@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from collections.abc import Iterator
 
 import pytest
@@ -167,3 +168,14 @@ def test_a_fan_out_to_many_groups_under_throttling_posts_once_each(world: DingTa
     sent = [c.body["openConversationId"] for c in world.fake.group_messages()]
     assert sorted(sent) == groups  # exactly one accepted post per group
     assert world.runtime.posts.tick(world.bot.poster_for) == []  # nothing twice
+
+
+def test_an_unreachable_dingtalk_releases_the_day(world: DingTalkWorld) -> None:
+    sub = world.subscribe()
+    reachable = world.bot.api.creds
+    world.bot.api.creds = replace(reachable, api_url="http://127.0.0.1:9")
+    with pytest.raises(DeliveryRefused, match="Unreachable"):
+        world.runtime.posts.post_now(sub, world.bot.poster())
+    world.bot.api.creds = reachable
+    assert world.runtime.posts.post_now(sub, world.bot.poster()).post is not None
+    assert len(world.fake.group_messages(GROUP)) == 1

@@ -30,7 +30,7 @@ class DingTalkError(OSError):
     """DingTalk answered with an error (or not at all)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{status} {code}: {message}")
+        super().__init__(f"{status} {code}: {message}" if status else f"{code}: {message}")
         self.status, self.code, self.message = status, code, message
 
 
@@ -130,7 +130,9 @@ class OpenApi:
                 response = self.http.post(url, json=body, headers=headers)
             except httpx.TransportError as error:
                 if attempt == RETRIES:
-                    raise DingTalkError(0, "Unreachable", str(error)) from error
+                    # a refused connection sent nothing; a timeout may have been delivered
+                    code = "Unreachable" if isinstance(error, httpx.ConnectError) else "NoAnswer"
+                    raise DingTalkError(0, code, str(error) or type(error).__name__) from error
                 self.sleep(self.backoff * 2**attempt)
                 continue
             answer = _json(response)

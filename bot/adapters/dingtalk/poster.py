@@ -28,6 +28,8 @@ class DingTalkPoster:
         try:
             key = self.api.send_group(subscription.channel, "sampleMarkdown", markdown.param())
         except DingTalkError as error:
+            if error.code == "Unreachable":  # never connected: certainly not posted
+                raise DeliveryRefused(str(error)) from error
             if 400 <= error.status < 500 and error.status != 429:
                 # e.g. the robot is not in that group, or the conversation id is wrong
                 raise DeliveryRefused(f"{error.code or error.status}: {error.message}") from error
