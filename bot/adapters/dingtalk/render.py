@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.adapters.dingtalk.translate import staff_id
+from bot.chunks import fill
 from bot.core.messages import Reply
 from bot.core.rubric import Criterion, Rubric
 from bot.render_text import TextRenderer
@@ -133,43 +134,12 @@ class DingTalkRenderer:
 
 def pack(parts: list[str], limit: int) -> list[str]:
     """Join parts into as few messages as fit in `limit` bytes; an oversized part is split."""
-    chunks: list[str] = []
-    current = ""
-    for part in parts:
-        for piece in _pieces(part, limit):
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if size(candidate) > limit and current:
-                chunks.append(current)
-                current = piece
-            else:
-                current = candidate
-    if current or not chunks:
-        chunks.append(current or " ")
-    return chunks
-
-
-def _pieces(part: str, limit: int) -> list[str]:
-    """A part small enough already, or its lines grouped; a huge line in byte-safe slices."""
-    if size(part) <= limit:
-        return [part]
-    pieces, current = [], ""
-    for line in part.split("\n"):
-        while size(line) > limit:
-            head = _cut(line, limit)
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(head)
-            line = line[len(head) :]
-        candidate = f"{current}\n{line}" if current else line
-        if size(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces
+    pieces = [
+        piece
+        for part in parts
+        for piece in fill(part.split("\n"), limit, sep="\n", measure=size, cut=_cut)
+    ]
+    return fill(pieces, limit, sep="\n\n", measure=size, cut=_cut) or [" "]
 
 
 def _cut(text: str, limit: int) -> str:

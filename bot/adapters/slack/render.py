@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.adapters.slack.translate import label
+from bot.chunks import fill
 from bot.core.messages import Reply
 from bot.core.rubric import Criterion, Rubric
 from bot.render_text import TextRenderer
@@ -37,24 +38,8 @@ def section(text: str) -> dict[str, Any]:
 
 def sections(text: str) -> Blocks:
     """`text` as one or more sections of at most 3,000 characters, split between lines."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > SECTION_LIMIT:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:SECTION_LIMIT])
-            line = line[SECTION_LIMIT:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > SECTION_LIMIT:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not chunks:
-        chunks.append(current or " ")
-    return [section(chunk) for chunk in chunks]
+    chunks = fill(text.split("\n"), SECTION_LIMIT, sep="\n") or [" "]
+    return [section(chunk or " ") for chunk in chunks]
 
 
 @dataclass(frozen=True)
