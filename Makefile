@@ -26,8 +26,8 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff format --check bot storage tests
-	$(BIN)/ruff check bot storage tests
+	$(BIN)/ruff format --check bot storage tests bench
+	$(BIN)/ruff check bot storage tests bench
 
 types: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -35,11 +35,11 @@ types: $(VENV)/.installed-dev
 check: lint types test
 
 fmt: $(VENV)/.installed-dev
-	$(BIN)/ruff format bot storage tests
-	$(BIN)/ruff check --fix bot storage tests
+	$(BIN)/ruff format bot storage tests bench
+	$(BIN)/ruff check --fix bot storage tests bench
 
 bench: $(VENV)/.installed-dev
-	@echo "No benchmarks yet: they arrive with the scale issue (see BENCHMARKS.md)."
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,185 @@
+"""`make bench`: every benchmark, each beside its reference, written to BENCHMARKS.md.
+
+    python -m bench.run [--quick] [--postgres URL]
+
+PostgreSQL rows run when BENCH_DATABASE_URL (or --postgres) reaches a server; the 1,000,000
+case data sets are generated once into bench/data/ (SQLite) and the `bench` schema (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import fanout, footprint, ingest, summaries
+from bench.common import DATA, ROOT, machine
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _reachable(url: str) -> bool:
+    from sqlalchemy import text
+
+    from storage.engine import make_engine
+
+    try:
+        engine = make_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def collect(quick: bool, postgres: str | None) -> dict[str, Any]:
+    DATA.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": machine(), "quick": quick}
+    started = time.perf_counter()
+    print("ingest (Slack HTTP path vs bare Bolt)…", flush=True)
+    results["ingest"] = ingest.run(
+        throughput_seconds=5 if quick else 15, latency_seconds=10 if quick else 60
+    )
+    print("fan-out (2,000 posts)…", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        results["fanout"] = fanout.run(f"{folder}/fanout.db")
+    print("footprint (start-up, idle memory)…", flush=True)
+    results["footprint"] = footprint.run()
+    print("summaries and export on SQLite (1,000,000 cases; generated once)…", flush=True)
+    backend = summaries.sqlite_backend()
+    results["sqlite"] = summaries.summaries(backend) | summaries.export(backend)
+    if postgres and _reachable(postgres):
+        print("summaries and export on PostgreSQL…", flush=True)
+        backend = summaries.postgres_backend(postgres)
+        results["postgresql"] = summaries.summaries(backend) | summaries.export(backend)
+    else:
+        results["postgresql"] = None
+    results["seconds"] = time.perf_counter() - started
+    results["at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return results
+
+
+def _mark(ok: bool) -> str:
+    return "✅ met" if ok else "❌ missed"
+
+
+def render(r: dict[str, Any]) -> str:
+    m, i, f, p = r["machine"], r["ingest"], r["fanout"], r["footprint"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench.run`); never part of `make test`. Every number",
+        "is measured beside its reference in the same run, on the same machine.",
+        "",
+        f"- Run at {r['at']} in {r['seconds'] / 60:.1f} min"
+        + (" (quick mode)" if r["quick"] else ""),
+        f"- CPU: {m['cpu']}; memory: {m['memory']}; {m['os']}",
+        f"- Python {m['python']}, SQLite {m['sqlite']}, {m['postgresql']}",
+        "- Everything (load generator, fake Slack, values-bot, database) shares these cores.",
+        "",
+        "## Ingest: signed thread replies through the whole Slack HTTP path",
+        "",
+        "Command: `python -m bench.ingest` (part of `make bench`). values-bot: `values-bot run",
+        "--http` on SQLite with the fake Slack Web API in its own process; each request is a",
+        "signed thread reply nominating a colleague: verified, parsed, stored, then acknowledged",
+        "(reaction and nominee notice follow in the background). Reference: a bare Bolt app that",
+        "only acknowledges (`python -m bench.bare_bolt`), on the same HTTP server.",
+        "",
+        "| Measure | values-bot | Reference | Target | |",
+        "|---|---|---|---|---|",
+        f"| Throughput, 16 concurrent senders | {i['ours_rps']:.0f} req/s | {i['bare_rps']:.0f} req/s (bare Bolt) | ≥ ½ of reference ({i['ratio']:.2f}×) | {_mark(i['ratio'] >= 0.5)} |",
+        f"| p99 acknowledgement at 100 req/s offered for {i['latency_requests'] // 100} s | {i['latency_p99_ms']:.1f} ms (p50 {i['latency_p50_ms']:.1f}, max {i['latency_max_ms']:.1f}) | | < 250 ms | {_mark(i['latency_p99_ms'] < 250)} |",
+        f"| Nothing lost | {i['stored']:,} of {i['sent']:,} acknowledged stored | | 0 lost | {_mark(i['lost'] == 0 and i['ours_failed'] == 0 and i['latency_failed'] == 0)} |",
+        "",
+        "## Fan-out: 2,000 daily posts",
+        "",
+        "Command: `python -m bench.fanout`. One scheduler tick posts to 2,000 subscribed channels",
+        "against the fake Slack answering chat.postMessage in 150 ms, every 100th call a 429",
+        f"(Retry-After 1 s), {f['fanout_concurrency']} posts in flight (BOT_FANOUT_CONCURRENCY).",
+        "Reference: the bound those rules set, N×150 ms/C plus each 429's wait (Retry-After plus the",
+        "client's jitter, 0.5 s on average) / C.",
+        "",
+        "| Measure | values-bot | Reference | Target | |",
+        "|---|---|---|---|---|",
+        f"| 2,000 posts | {f['fanout_s']:.1f} s ({f['fanout_429s']} × 429) | {f['fanout_bound_s']:.1f} s bound | ≤ 1.25× bound ({f['fanout_ratio']:.2f}×) | {_mark(f['fanout_ratio'] <= 1.25)} |",
+        f"| Exactly one post per channel | {'yes' if f['fanout_once_each'] else 'NO'} | | | {_mark(f['fanout_once_each'])} |",
+        "",
+        "## Footprint",
+        "",
+        "Command: `python -m bench.footprint`. `values-bot run --http` with Slack configured (fake",
+        "Web API): seconds until /healthz answers, then resident memory after 5 s idle; median of 3.",
+        "Reference: the bare Bolt app on the same server.",
+        "",
+        "| Measure | values-bot | Reference | Target | |",
+        "|---|---|---|---|---|",
+        f"| Start-up | {p['startup_s']:.2f} s | {p['bare_startup_s']:.2f} s | < 2 s | {_mark(p['startup_s'] < 2)} |",
+        f"| Idle memory (RSS) | {p['idle_mb']:.0f} MB | {p['bare_idle_mb']:.0f} MB | < 120 MB | {_mark(p['idle_mb'] < 120)} |",
+        "",
+        "## Summaries and export on 1,000,000 cases",
+        "",
+        "Command: `python -m bench.summaries [POSTGRES_URL]`. Data: 1,000,000 cases, 20,000 people,",
+        "2,000 channels, the four quarterly cycles of 2026 (bench/data.py). Summaries are those of",
+        "cycle 2026Q3 (about 250,000 cases) read by an admin, audited as in production. Reference:",
+        "the same SQL statements (the counts per person and criterion, and each person's three",
+        "newest cases) run through the bare driver; the aggregate alone is shown too. Export: all",
+        "1,000,000 cases (an annual cycle) with `values-bot export --out`, against `sqlite3 -csv` /",
+        "`psql \\copy` of the same columns; peak memory is the program's own high-water mark.",
+        "",
+    ]
+    for name in ("sqlite", "postgresql"):
+        s = r.get(name)
+        label = "SQLite" if name == "sqlite" else "PostgreSQL"
+        if s is None:
+            lines += [
+                f"### {label}",
+                "",
+                "Not run: no PostgreSQL reachable (set BENCH_DATABASE_URL).",
+                "",
+            ]
+            continue
+        raw_tool = "sqlite3 -csv" if name == "sqlite" else "psql \\copy"
+        lines += [
+            f"### {label}",
+            "",
+            "| Measure | values-bot | Reference | Target | |",
+            "|---|---|---|---|---|",
+            f"| One channel's summary, median of 21 | {s['channel_ms']:.1f} ms | {s['channel_raw_ms']:.1f} ms raw SQL | < 20 ms | {_mark(s['channel_ms'] < 20)} |",
+            f"| Whole organisation's cycle summary, median of 5 | {s['org_s']:.2f} s | {s['org_raw_s']:.2f} s raw SQL ({s['org_aggregate_raw_s']:.2f} s the aggregate alone) | < 1 s | {_mark(s['org_s'] < 1)} |",
+            f"| … against raw SQL | {s['org_ratio']:.2f}× | | ≤ 1.5× | {_mark(s['org_ratio'] <= 1.5)} |",
+            f"| Export {s['export_rows']:,} cases to CSV | {s['export_s']:.1f} s | {s['export_raw_s']:.1f} s {raw_tool} | < 15 s | {_mark(s['export_s'] < 15)} |",
+            f"| Export peak memory | {s['export_peak_mb']:.0f} MB | {s['export_raw_peak_mb']:.0f} MB | < 150 MB | {_mark(s['export_peak_mb'] < 150)} |",
+            "",
+        ]
+    lines += [
+        "## Raw results",
+        "",
+        "```json",
+        json.dumps({k: v for k, v in r.items() if k != "machine"}, indent=2),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short load phases (for trying)")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
+    )
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    results = collect(args.quick, args.postgres)
+    (DATA / "results.json").write_text(json.dumps(results, indent=2))
+    Path(args.out).write_text(render(results), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
