@@ -18,6 +18,7 @@ from bot.cli_governance import (
     cmd_cycles_add,
     cmd_cycles_list,
     cmd_forget,
+    cmd_purge,
     cmd_roles_grant,
     cmd_roles_list,
     cmd_roles_revoke,
@@ -25,7 +26,7 @@ from bot.cli_governance import (
 from bot.config import Settings
 from bot.core.permissions import Access, Role, Scope
 from bot.export import summary_json, write_csv, write_json
-from bot.posting import DeliveryRefused, Poster
+from bot.posting import DeliveryRefused, DeliveryUnconfirmed, Poster
 from bot.reading import ReadError
 from bot.wiring import Runtime, opened
 
@@ -171,6 +172,12 @@ def add_commands(commands: Any) -> None:
     forget.add_argument("--user", type=person_arg, required=True, help="PLATFORM:ID")
     forget.set_defaults(handler=cmd_forget)
 
+    purge = commands.add_parser(
+        "purge",
+        help="delete evidence of cycles closed more than BOT_RETENTION_DAYS ago (also hourly)",
+    )
+    purge.set_defaults(handler=cmd_purge)
+
     audit = commands.add_parser("audit", help="the newest audit-log entries")
     audit.add_argument("--limit", type=int, default=50)
     audit.set_defaults(handler=cmd_audit)
@@ -223,7 +230,7 @@ def _poster(settings: Settings, rt: Runtime, platform: str) -> Poster | None:
         from bot.adapters.slack.render import SlackRenderer
 
         render = SlackRenderer(rt.templates, rt.rubric, min_story=settings.min_story)
-        return SlackPoster(web_client(settings), render, ChannelPacer())
+        return SlackPoster(web_client(settings, for_posting=True), render, ChannelPacer())
     if platform == "dingtalk" and not settings.dingtalk_problems():
         from bot.adapters.dingtalk.app import credentials
         from bot.adapters.dingtalk.openapi import OpenApi
@@ -264,7 +271,7 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
             key = "dingtalk_post_refused" if args.platform == "dingtalk" else "post_refused"
             print(rt.templates.render(key, channel=channel, reason=refused.reason), file=sys.stderr)
             return 1
-        except OSError as error:  # unreachable, or the platform kept failing
+        except (OSError, DeliveryUnconfirmed) as error:  # unreachable, or kept failing
             print(
                 rt.templates.render("post_failed", channel=channel, reason=error), file=sys.stderr
             )

@@ -107,6 +107,24 @@ def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_purge(settings: Settings, _args: argparse.Namespace) -> int:
+    with opened(settings) as rt:
+        done = rt.service.reading.apply_retention(actor())
+        if done is None:
+            print(rt.templates.render("retention_off"))
+            return 0
+        through, removed = done
+        print(
+            rt.templates.render(
+                "retention_done",
+                count=removed,
+                through=through.isoformat(),
+                days=settings.retention_days,
+            )
+        )
+        return 0
+
+
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     with opened(settings) as rt:
         for e in rt.repo.governance.audit_log(limit=args.limit):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 import threading
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings, looks_real
+from bot.metrics import METRICS
 from bot.posting import Poster
 from bot.wiring import Runtime, build
 
@@ -18,13 +20,23 @@ if TYPE_CHECKING:
     from bot.adapters.slack.app import SlackBot
 
 
-def health_report(runtime: Runtime) -> dict[str, Any]:
-    """What /healthz says: the database answers, and when the scheduler last ticked."""
+def health_report(runtime: Runtime, *, ticking_since: datetime | None = None) -> dict[str, Any]:
+    """What /healthz says: the database answers, and the scheduler ticked recently.
+
+    `ticking_since`: when this process started its scheduler; a scheduler that has not ticked
+    for three intervals (at least two minutes) since then is reported stale.
+    """
     database = runtime.repo.ping()
     last = runtime.posts.last_tick
+    scheduler = "not running"
+    if ticking_since is not None:
+        allowed = timedelta(seconds=max(3 * runtime.settings.tick_seconds, 120))
+        recent = runtime.clock.now() - (last or ticking_since) <= allowed
+        scheduler = "ok" if recent else "stale"
     return {
-        "ok": database,
+        "ok": database and scheduler != "stale",
         "database": "ok" if database else "unreachable",
+        "scheduler": scheduler,
         "last_tick": last.isoformat() if last else None,
     }
 
@@ -78,10 +90,19 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
             return dingtalk.poster()
         return None
 
-    scheduler = start_ticking(runtime.posts, poster_for, seconds=settings.tick_seconds)
+    started = runtime.clock.now()
+    scheduler = start_ticking(
+        runtime.posts,
+        poster_for,
+        seconds=settings.tick_seconds,
+        hourly=runtime.service.reading.apply_retention,
+    )
+    METRICS.last_tick.read = lambda: (
+        runtime.posts.last_tick.timestamp() if runtime.posts.last_tick else None
+    )
     try:
         if http:
-            _serve(runtime, slack, dingtalk, host=host, port=port)
+            _serve(runtime, slack, dingtalk, host=host, port=port, started=started)
         else:
             _socket(settings, slack, dingtalk)
     except KeyboardInterrupt:
@@ -144,7 +165,13 @@ def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
 
 
 def _serve(
-    runtime: Runtime, slack: SlackBot | None, dingtalk: DingTalkBot | None, *, host: str, port: int
+    runtime: Runtime,
+    slack: SlackBot | None,
+    dingtalk: DingTalkBot | None,
+    *,
+    host: str,
+    port: int,
+    started: datetime,
 ) -> None:
     from bot.web import WebApp, serve
 
@@ -161,13 +188,13 @@ def _serve(
             f"(workspace {slack.me.team})",
             flush=True,
         )
-    print(f"values-bot: health at http://{host}:{port}/healthz", flush=True)
+    print(f"values-bot: health at http://{host}:{port}/healthz, metrics at /metrics", flush=True)
     serve(
         WebApp(
             slack=slack.app if slack is not None else None,
             slack_secret=settings.slack_signing_secret,
             dingtalk=callbacks,
-            health=lambda: health_report(runtime),
+            health=lambda: health_report(runtime, ticking_since=started),
         ),
         host=host,
         port=port,

@@ -45,6 +45,7 @@ class Settings:
     console_user: str = "me"
     platforms: tuple[str, ...] = ()
     fanout_concurrency: int = 8
+    retention_days: int = 0  # 0: keep evidence; else delete it this long after its cycle closed
     slack_bot_token: str = ""
     slack_app_token: str = ""
     slack_signing_secret: str = ""
@@ -157,6 +158,7 @@ class Settings:
             console_user=environ.get("BOT_CONSOLE_USER", "me"),
             platforms=platforms,
             fanout_concurrency=number("BOT_FANOUT_CONCURRENCY", 8, 1),
+            retention_days=number("BOT_RETENTION_DAYS", 0, 0),
             slack_bot_token=environ.get("SLACK_BOT_TOKEN", "").strip(),
             slack_app_token=environ.get("SLACK_APP_TOKEN", "").strip(),
             slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),

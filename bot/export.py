@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any, TextIO
 
 from bot.core.model import EvidenceRecord
+from bot.core.rubric import Rubric
 from bot.core.summaries import Summary
 from bot.wiring import Runtime
 
@@ -32,40 +32,46 @@ def summary_json(summary: Summary, rt: Runtime) -> list[dict[str, Any]]:
                 }
                 for v in p.values
             },
-            "newest": [{**asdict(c), "nominated_on": c.nominated_on.isoformat()} for c in p.newest],
+            "newest": [
+                {**c._asdict(), "nominated_on": c.nominated_on.isoformat()} for c in p.newest
+            ],
         }
         for p in summary.people
     ]
 
 
 def _row(record: EvidenceRecord, cycle_id: str, rt: Runtime) -> dict[str, str]:
-    criterion = rt.rubric.criterion(record.criterion_key)
-    return {
-        "cycle": cycle_id,
-        "nominated_on": record.nominated_on.isoformat(),
-        "nominee": record.nominee,
-        "nominator": record.nominator,
-        "value": criterion.value_key if criterion else record.criterion_key.split(":")[0],
-        "level": str(criterion.level) if criterion else record.criterion_key.split(":")[-1],
-        "criterion": criterion.title_zh if criterion else "",
-        "story": record.story,
-        "platform": record.platform,
-        "workspace": record.workspace,
-        "channel": record.channel,
-        "source_message_id": record.source_message_id,
-        "link": record.link,
-        "created_at": record.created_at.isoformat(),
-        "updated_at": record.updated_at.isoformat(),
-    }
+    return dict(zip(EXPORT_COLUMNS, _cells(record, cycle_id, rt.rubric), strict=True))
+
+
+def _cells(record: EvidenceRecord, cycle_id: str, rubric: Rubric) -> list[str]:
+    criterion = rubric.criterion(record.criterion_key)
+    return [
+        cycle_id,
+        record.nominated_on.isoformat(),
+        record.nominee,
+        record.nominator,
+        criterion.value_key if criterion else record.criterion_key.split(":")[0],
+        str(criterion.level) if criterion else record.criterion_key.split(":")[-1],
+        criterion.title_zh if criterion else "",
+        record.story,
+        record.platform,
+        record.workspace,
+        record.channel,
+        record.source_message_id,
+        record.link,
+        record.created_at.isoformat(),
+        record.updated_at.isoformat(),
+    ]
 
 
 def write_csv(out: TextIO, records: Iterable[EvidenceRecord], cycle_id: str, rt: Runtime) -> int:
     out.write("\ufeff")  # a UTF-8 BOM, so Excel shows Chinese
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
     count = 0
     for record in records:
-        writer.writerow(_row(record, cycle_id, rt))
+        writer.writerow(_cells(record, cycle_id, rt.rubric))
         count += 1
     return count
 

@@ -7,11 +7,13 @@ transaction (DESIGN.md invariants 1 and 3; reliability.md R2-R3).
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars
@@ -19,6 +21,7 @@ from bot.clock import Clock
 from bot.core.model import DailyPost, Subscription
 from bot.core.rotation import criterion_at
 from bot.core.rubric import Criterion, Rubric
+from bot.metrics import METRICS
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,16 @@ GRACE_AFTER_CUTOFF = timedelta(hours=1)
 
 # Sends one daily post to its channel; returns the platform's message id.
 Poster = Callable[[Subscription, DailyPost, Criterion, bool], str]
+
+
+@runtime_checkable
+class Findable(Protocol):
+    """A poster that can look a daily post up on the platform after a lost answer (Slack).
+
+    `find` returns the post's message id if the platform has it, None if it surely has not.
+    """
+
+    def find(self, subscription: Subscription, post: DailyPost) -> str | None: ...
 
 
 class DeliveryRefused(Exception):
@@ -38,6 +51,10 @@ class DeliveryRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class DeliveryUnconfirmed(Exception):
+    """The platform never confirmed the post; the claim stays until the reconciler settles it."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +80,13 @@ class DailyPosts:
         cutoff: time = time(12, 0),
         replica: str | None = None,
         concurrency: int = 8,
+        lease: timedelta = LEASE,
     ) -> None:
         self.repo, self.rubric, self.calendars, self.clock = repo, rubric, calendars, clock
         self.cutoff = cutoff
-        self.replica = replica or socket.gethostname()
+        self.replica = replica or f"{socket.gethostname()}:{os.getpid()}"
         self.concurrency = concurrency
+        self.lease = lease
         self.last_tick: datetime | None = None
 
     def is_due(self, subscription: Subscription, now: datetime) -> bool:
@@ -88,7 +107,7 @@ class DailyPosts:
             local_date=local_date,
             pick=lambda cursor: criterion_at(self.rubric, cursor).key,
             claimed_by=self.replica,
-            lease_until=now + LEASE,
+            lease_until=now + self.lease,
         )
 
     def deliver(
@@ -101,31 +120,110 @@ class DailyPosts:
             message_id = poster(subscription, post, criterion, workday)
         except DeliveryRefused:
             self.repo.posts.release(post_id=post.id)
+            METRICS.posts.inc(platform=post.platform, outcome="refused")
+            raise
+        except Exception:
+            METRICS.posts.inc(platform=post.platform, outcome="failed")
             raise
         self.repo.posts.mark_posted(post_id=post.id, message_id=message_id, at=self.clock.now())
+        METRICS.posts.inc(platform=post.platform, outcome="posted")
+        log.info(
+            "daily post %s %s %s posted as %s",
+            post.platform,
+            post.channel,
+            post.local_date,
+            message_id,
+        )
+
+    def reconcile(self, poster_for: Callable[[str], Poster | None]) -> list[DailyPost]:
+        """Settle claims whose lease ran out: a replica died, or the platform never answered.
+
+        A platform that can be asked (Slack: the channel's history, by post key) is asked first;
+        the post is sent again only if the platform surely has none and the day is still due.
+        A platform that cannot be asked (DingTalk) gets `unknown` and a warning: a possible gap
+        is better than a second post. Returns the posts delivered again.
+        """
+        now = self.clock.now()
+        delivered: list[DailyPost] = []
+        for post in self.repo.posts.expired(now=now):
+            poster = poster_for(post.platform)
+            if poster is None:
+                continue
+            if not self.repo.posts.renew(
+                post_id=post.id, claimed_by=self.replica, now=now, lease_until=now + self.lease
+            ):
+                continue  # another replica took it over first
+            subscription = self.repo.subscriptions.get(
+                platform=post.platform, workspace=post.workspace, channel=post.channel
+            )
+            if subscription is None or not isinstance(poster, Findable):
+                self.repo.posts.settle(post_id=post.id, status="unknown")
+                METRICS.posts.inc(platform=post.platform, outcome="unknown")
+                log.warning(
+                    "daily post %s %s %s: its claim expired and %s cannot be asked whether it "
+                    "arrived; marked unknown, not posted again",
+                    post.platform,
+                    post.channel,
+                    post.local_date,
+                    post.platform,
+                )
+                continue
+            try:
+                found = poster.find(subscription, post)
+            except Exception:
+                log.exception("looking up daily post %s %s failed", post.channel, post.local_date)
+                continue  # the lease runs out again and the next tick asks again
+            if found is not None:
+                self.repo.posts.mark_posted(post_id=post.id, message_id=found, at=now)
+                METRICS.posts.inc(platform=post.platform, outcome="recovered")
+                continue
+            still_due = local_now(subscription, now).date() == post.local_date and self.is_due(
+                subscription, now
+            )
+            if not still_due:
+                self.repo.posts.settle(post_id=post.id, status="missed")
+                METRICS.posts.inc(platform=post.platform, outcome="missed")
+                log.warning("daily post %s %s missed", post.channel, post.local_date)
+                continue
+            try:
+                self.deliver(subscription, post, poster, workday=True)
+            except Exception:
+                log.exception("daily post for %s failed again", subscription.channel_key)
+                continue
+            delivered.append(post)
+        return delivered
 
     def tick(self, poster_for: Callable[[str], Poster | None]) -> list[PostOutcome]:
-        """One scheduler tick: claim every due post this replica wins, then deliver them.
+        """One scheduler tick: settle expired claims, then claim and deliver what is due.
 
-        Claims are short transactions of their own; deliveries run outside any transaction,
-        `concurrency` at a time (the platform poster paces each channel).
+        Each due post is claimed by the worker about to deliver it, right before it does, so a
+        lease never runs out while the post waits in a queue (replicas share the work, and a
+        claim outlives its lease only if one delivery takes longer than the lease). Claims are
+        short transactions of their own; deliveries run outside any transaction, `concurrency`
+        at a time (the platform poster paces each channel).
         """
         now = self.clock.now()
         self.last_tick = now
-        claimed: list[tuple[Subscription, DailyPost, Poster, date]] = []
+        self.reconcile(poster_for)
+        due = []
         for subscription in self.repo.subscriptions.list():
             poster = poster_for(subscription.platform)
-            if poster is None or not self.is_due(subscription, now):
-                continue
-            local_date = local_now(subscription, now).date()
-            post = self.claim(subscription, local_date)
-            if post is not None:
-                claimed.append((subscription, post, poster, local_date))
-        if not claimed:
+            if poster is not None and self.is_due(subscription, now):
+                due.append((subscription, poster, local_now(subscription, now).date()))
+        done = self.repo.posts.existing(day for _s, _p, day in due)  # one read, not N writes
+        due = [
+            (sub, poster, day)
+            for sub, poster, day in due
+            if (sub.platform, sub.workspace, sub.channel, day) not in done
+        ]
+        if not due:
             return []
 
-        def send(item: tuple[Subscription, DailyPost, Poster, date]) -> PostOutcome | None:
-            subscription, post, poster, local_date = item
+        def send(item: tuple[Subscription, Poster, date]) -> PostOutcome | None:
+            subscription, poster, local_date = item
+            post = self.claim(subscription, local_date)
+            if post is None:
+                return None  # another replica was first
             try:
                 self.deliver(subscription, post, poster, workday=True)
             except Exception:
@@ -133,9 +231,9 @@ class DailyPosts:
                 return None
             return PostOutcome(subscription, local_date, post, workday=True)
 
-        workers = max(1, min(self.concurrency, len(claimed)))
+        workers = max(1, min(self.concurrency, len(due)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fan-out") as pool:
-            return [outcome for outcome in pool.map(send, claimed) if outcome is not None]
+            return [outcome for outcome in pool.map(send, due) if outcome is not None]
 
     def post_now(self, subscription: Subscription, poster: Poster) -> PostOutcome:
         """Post today's criterion now, even early or on a day off; still once per local date."""

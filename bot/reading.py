@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.core.commands import Command
-from bot.core.cycles import Cycle, current_cycle, resolve_cycle
+from bot.core.cycles import Cycle, current_cycle, resolve_cycle, retention_boundary
 from bot.core.messages import Reply
 from bot.core.model import EvidenceRecord
 from bot.core.permissions import Access, Scope, grant_for
@@ -39,9 +40,11 @@ class Reading:
         *,
         timezone: str,
         admins: frozenset[str],
+        retention_days: int = 0,
     ) -> None:
         self.repo, self.rubric, self.clock = repo, rubric, clock
         self.timezone, self.admins = timezone, admins
+        self.retention_days = retention_days
         # Extra sources of managed channels, e.g. a Slack user group of managers.
         self.role_sources: list[Callable[[str], frozenset[str]]] = []
 
@@ -156,6 +159,26 @@ class Reading:
             detail=f"{removed} cases about them deleted, {renamed} nominations pseudonymised",
         )
         return removed, renamed
+
+    def apply_retention(self, actor: str = "values-bot") -> tuple[date, int] | None:
+        """Delete evidence of cycles closed more than BOT_RETENTION_DAYS ago; audited.
+
+        Returns (the last day deleted, how many cases), or None when retention is off (0).
+        """
+        if self.retention_days <= 0:
+            return None
+        today = self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
+        through = retention_boundary(today, self.retention_days, self.repo.governance.cycles())
+        removed = self.repo.evidence.purge(through=through)
+        if removed:
+            self.repo.governance.audit(
+                actor=actor,
+                action="retention",
+                at=self.clock.now(),
+                scope=f"through {through.isoformat()}",
+                detail=f"{removed} cases deleted after {self.retention_days} days of retention",
+            )
+        return through, removed
 
     def _audit(
         self, actor: str, action: str, scope: Scope, cycle: Cycle, people: list[str]

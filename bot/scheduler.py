@@ -14,9 +14,16 @@ log = logging.getLogger(__name__)
 
 
 def start_ticking(
-    posts: DailyPosts, poster_for: Callable[[str], Poster | None], *, seconds: int
+    posts: DailyPosts,
+    poster_for: Callable[[str], Poster | None],
+    *,
+    seconds: int,
+    hourly: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
-    """Tick now and every `seconds`; each tick claims and delivers whatever is due."""
+    """Tick now and every `seconds`; each tick claims and delivers whatever is due.
+
+    `hourly` (retention) runs once an hour; every replica may run it: it only deletes.
+    """
 
     def tick() -> None:
         try:
@@ -34,5 +41,22 @@ def start_ticking(
         max_instances=1,
         next_run_time=datetime.now(UTC),
     )
+    if hourly is not None:
+
+        def housekeeping() -> None:
+            try:
+                hourly()
+            except Exception:
+                log.exception("hourly housekeeping failed")
+
+        scheduler.add_job(
+            housekeeping,
+            "interval",
+            hours=1,
+            id="hourly",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+        )
     scheduler.start()
     return scheduler

@@ -15,7 +15,13 @@ from bot.clock import Clock
 from bot.core.commands import Command, CommandError, parse_command
 from bot.core.messages import Incoming, Place, Reply
 from bot.core.model import DailyPost
-from bot.core.nominations import DEFAULT_MIN_STORY, Nomination, Refusal, parse_nomination
+from bot.core.nominations import (
+    DEFAULT_MIN_STORY,
+    MAX_STORY,
+    Nomination,
+    Refusal,
+    parse_nomination,
+)
 from bot.core.rubric import Rubric
 from bot.core.workdays import answers_post
 from bot.reading import Reading
@@ -28,6 +34,7 @@ class ServiceOptions:
     timezone: str = "Asia/Shanghai"
     admins: frozenset[str] = frozenset()
     bots: frozenset[str] = frozenset()
+    retention_days: int = 0
 
 
 class ValuesService:
@@ -42,7 +49,12 @@ class ValuesService:
         self.repo, self.rubric, self.clock, self.options = repo, rubric, clock, options
         self.calendars = calendars or Calendars()
         self.reading = Reading(
-            repo, rubric, clock, timezone=options.timezone, admins=options.admins
+            repo,
+            rubric,
+            clock,
+            timezone=options.timezone,
+            admins=options.admins,
+            retention_days=options.retention_days,
         )
 
     # ---- messages: nominations, edits, deletions -------------------------------------------
@@ -50,6 +62,9 @@ class ValuesService:
     def handle(self, incoming: Incoming) -> list[Reply]:
         if incoming.kind == "delete":
             return self._delete(incoming)
+        if self.repo.evidence.retracted(place=incoming.place, message_id=incoming.message_id):
+            return []  # deleted already: a late delivery of the message or an edit
+
         if incoming.kind == "edit":
             return self._edit(incoming)
         return self._new(incoming)
@@ -86,7 +101,9 @@ class ValuesService:
             return [Reply("refusal_post_too_old", {"date": post.local_date.isoformat()})]
         parsed = self._parse(incoming)
         if isinstance(parsed, Refusal):
-            return [Reply(parsed.value, {"min_story": self.options.min_story})]
+            return [
+                Reply(parsed.value, {"min_story": self.options.min_story, "max_story": MAX_STORY})
+            ]
         stored = self.repo.evidence.record(
             place=incoming.place,
             message_id=incoming.message_id,
@@ -98,6 +115,7 @@ class ValuesService:
             link=incoming.link,
             nominated_on=said_on,
             now=self.clock.now(),
+            revised_at=incoming.revised,
         )
         if not stored:
             return []  # a retried delivery: already recorded, stay quiet
@@ -113,14 +131,19 @@ class ValuesService:
             return [Reply("refusal_deleted")]
         parsed = self._parse(incoming)
         if isinstance(parsed, Refusal):  # the edit broke the nomination: keep what was stored
-            return [Reply(parsed.value, {"min_story": self.options.min_story})]
-        self.repo.evidence.edit(
+            return [
+                Reply(parsed.value, {"min_story": self.options.min_story, "max_story": MAX_STORY})
+            ]
+        applied = self.repo.evidence.edit(
             place=incoming.place,
             message_id=incoming.message_id,
             nominees=parsed.nominees,
             story=parsed.story,
             now=self.clock.now(),
+            revised_at=incoming.revised,
         )
+        if applied is None:
+            return []  # a later edit is stored already, or the message was deleted meanwhile
         return [Reply("nomination_updated", {"nominees": parsed.nominees})]
 
     def _delete(self, incoming: Incoming) -> list[Reply]:

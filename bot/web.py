@@ -3,6 +3,7 @@
     POST /slack/events     events, slash commands and interactivity, verified by Bolt
     POST /dingtalk/events  DingTalk robot callbacks, verified by their timestamp and sign
     GET  /healthz          whether the database answers and the scheduler ticks
+    GET  /metrics          Prometheus text format: posts, nominations, refusals, errors, ack time
 
 Bolt's App is synchronous, so each request is dispatched on a thread pool and the event loop
 stays free to take the next one.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -20,7 +22,10 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.metrics import METRICS
+
 log = logging.getLogger(__name__)
+PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; anything bigger is not from Slack
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -54,7 +59,11 @@ class WebApp:
             status = 200 if report.get("ok") else 503
             await _respond(send, status, json.dumps(report).encode(), "application/json")
             return
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            await _respond(send, 200, METRICS.render().encode(), PROMETHEUS)
+            return
         if path == "/slack/events" and self.slack is not None:
+            started = time.perf_counter()
             body = await _posted_body(method, receive, send)
             if body is None:
                 return
@@ -65,13 +74,16 @@ class WebApp:
                 (response.body or "").encode(),
                 _first(response.headers.get("content-type")) or "text/plain;charset=utf-8",
             )
+            METRICS.ack.observe(time.perf_counter() - started, platform="slack")
             return
         if path == "/dingtalk/events" and self.dingtalk is not None:
+            started = time.perf_counter()
             body = await _posted_body(method, receive, send)
             if body is None:
                 return
             status, answer = await self._in_pool(self.dingtalk, _headers(scope), body)
             await _respond(send, status, answer, "application/json")
+            METRICS.ack.observe(time.perf_counter() - started, platform="dingtalk")
             return
         await _respond(send, 404, b"not found", "text/plain")
 
@@ -91,7 +103,10 @@ class WebApp:
                 query=scope.get("query_string", b"").decode("latin-1"),
                 headers=headers,  # type: ignore[arg-type]
             )
-        except ValueError:  # neither JSON nor a form: 400 if Slack signed it, else 401
+            malformed = not _slack_shaped(request.body)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            malformed = True  # neither JSON nor a form Bolt can read
+        if malformed:  # 400 if Slack signed it, else 401
             verifier = SignatureVerifier(self.slack_secret or "-")
             signature = _first(headers.get("x-slack-signature")) or ""
             if verifier.is_valid(body=text, timestamp=stamp, signature=signature):
@@ -115,6 +130,14 @@ class WebApp:
                 self.pool.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _slack_shaped(payload: Any) -> bool:
+    """Slack sends a JSON object, or a form whose `payload` (if any) is a JSON object."""
+    if not isinstance(payload, dict):
+        return False
+    inner = payload.get("payload")
+    return inner is None or isinstance(inner, dict)
 
 
 def _headers(scope: dict[str, Any]) -> dict[str, str]:

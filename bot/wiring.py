@@ -44,6 +44,7 @@ def build(
         min_story=settings.min_story,
         timezone=settings.timezone,
         admins=settings.admins,
+        retention_days=settings.retention_days,
     )
     calendars = Calendars()
     return Runtime(

@@ -31,6 +31,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    kwargs.setdefault("pool_size", 16)  # SQLite connections are cheap; threads never queue
+    kwargs.setdefault("max_overflow", 16)
+    if database in (None, "", ":memory:"):
+        kwargs.pop("pool_size"), kwargs.pop("max_overflow")
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from bot.core.model import DailyPost
@@ -84,6 +85,65 @@ class Posts(Store):
                 .where(col(DailyPostRow.id) == post_id)
                 .values(status="posted", message_id=message_id, posted_at=at, lease_until=None)
             )
+
+    def existing(self, dates: Iterable[date]) -> set[tuple[str, str, str, date]]:
+        """(platform, workspace, channel, local date) of every post on these dates."""
+        wanted = sorted(set(dates))
+        if not wanted:
+            return set()
+        with self.reading() as session:
+            rows = session.execute(
+                sa_select(
+                    col(DailyPostRow.platform),
+                    col(DailyPostRow.workspace),
+                    col(DailyPostRow.channel),
+                    col(DailyPostRow.local_date),
+                ).where(col(DailyPostRow.local_date).in_(wanted))
+            ).all()
+            return {(p, w, c, d) for p, w, c, d in rows}
+
+    def expired(self, *, now: datetime) -> list[DailyPost]:
+        """Claims whose lease ran out before the platform's answer was recorded."""
+        with self.reading() as session:
+            rows = session.exec(
+                select(DailyPostRow)
+                .where(
+                    DailyPostRow.status == "claimed",
+                    col(DailyPostRow.lease_until) < now,
+                )
+                .order_by(col(DailyPostRow.id))
+            ).all()
+            return [_to_domain(row) for row in rows]
+
+    def renew(self, *, post_id: int, claimed_by: str, now: datetime, lease_until: datetime) -> bool:
+        """Take over an expired claim (compare-and-set): only one replica wins it."""
+        with self.writing() as session:
+            result = session.execute(
+                update(DailyPostRow)
+                .where(
+                    col(DailyPostRow.id) == post_id,
+                    col(DailyPostRow.status) == "claimed",
+                    col(DailyPostRow.lease_until) < now,
+                )
+                .values(claimed_by=claimed_by, lease_until=lease_until)
+            )
+            return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    def settle(self, *, post_id: int, status: str) -> None:
+        """Close a claim without a message: `unknown` (may have been posted) or `missed`."""
+        with self.writing() as session:
+            session.execute(
+                update(DailyPostRow)
+                .where(col(DailyPostRow.id) == post_id, col(DailyPostRow.status) == "claimed")
+                .values(status=status, lease_until=None)
+            )
+
+    def count_by_status(self) -> dict[str, int]:
+        with self.reading() as session:
+            rows = session.execute(
+                sa_select(col(DailyPostRow.status), func.count()).group_by(col(DailyPostRow.status))
+            ).all()
+            return {str(status): int(count) for status, count in rows}
 
     def release(self, *, post_id: int) -> bool:
         """Undo a claim the platform refused outright: the day can be posted again later.

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage import migrate
-from storage.engine import make_engine
+from storage.engine import WRITE, make_engine
 from storage.evidence import Evidence
 from storage.governance import Governance
 from storage.people import People
@@ -44,9 +44,13 @@ class Repository:
         self.engine.dispose()
 
     def ping(self) -> bool:
-        """Whether the database answers a trivial query right now."""
+        """Whether the database answers and would take a write right now.
+
+        On SQLite the probe begins a write transaction (BEGIN IMMEDIATE), so a write lock held
+        elsewhere past the busy timeout shows up here too; nothing is written.
+        """
         try:
-            with self.engine.connect() as connection:
+            with self.engine.execution_options(**WRITE).begin() as connection:
                 connection.execute(text("SELECT 1"))
             return True
         except SQLAlchemyError:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from storage.engine import WRITE
@@ -19,10 +22,35 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def database_away(error: BaseException) -> bool:
+    """An error that says the database cannot be reached or is busy, not that the data is bad."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.Lock | None:
+    """SQLite takes one writer at a time. Threads of one process queue on a lock (woken the
+    moment it is free) instead of SQLite's busy handler, which sleeps in growing steps up to
+    100 ms; other processes still wait on the busy timeout."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _LOCKS_LOCK:
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = threading.Lock()
+        return lock
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**WRITE)
+        self._lock = _write_lock(engine)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -32,7 +60,11 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One short write transaction. Never call a chat platform inside it (invariant 3)."""
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+        with (
+            self._lock or nullcontext(),
+            Session(self._writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     def insert(self, table: Table) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import MetaData, UniqueConstraint
+from sqlalchemy import Index, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -61,6 +61,10 @@ class EvidenceRow(SQLModel, table=True):
     __tablename__ = "evidence"
     __table_args__ = (
         UniqueConstraint("platform", "workspace", "channel", "source_message_id", "nominee"),
+        # a cycle's counts from the index alone; a person's newest cases; one channel's cases
+        Index("ix_evidence_cycle_counts", "nominated_on", "state", "nominee", "criterion_key"),
+        Index("ix_evidence_newest", "nominee", "nominated_on", "id"),
+        Index("ix_evidence_channel", "platform", "channel", "nominated_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -79,6 +83,19 @@ class EvidenceRow(SQLModel, table=True):
     updated_at: datetime
     # active | unmentioned (an edit dropped this nominee) | deleted (the message was deleted)
     state: str = Field(default="active", max_length=12)
+    revised_at: datetime | None = None  # the platform's time of the edit applied last
+
+
+class RetractionRow(SQLModel, table=True):
+    """A deleted message: a delivery of it (or of an edit) that arrives later stores nothing."""
+
+    __tablename__ = "retraction"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    workspace: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(primary_key=True, max_length=64)
+    message_id: str = Field(primary_key=True, max_length=64)
+    at: datetime
 
 
 class RoleGrantRow(SQLModel, table=True):

@@ -40,6 +40,8 @@ class FakeSlack:
         self.rate_limited: set[str] = {"chat.postMessage"}
         self.retry_after = 1
         self.delay = 0.0  # seconds to wait before answering chat.postMessage
+        self.fail_every = 0  # answer every n-th chat.postMessage with a 503 …
+        self.fail_after_accept = False  # … after keeping the message (Slack took it, then failed)
         self.verbose = False  # print each call (when run by hand)
         self._ts = itertools.count(1)
         self._counts: dict[str, int] = {}
@@ -112,8 +114,13 @@ class FakeSlack:
                 "metadata": _json(params.get("metadata")),
                 "blocks": _json(params.get("blocks")),
             }
+            failing = self._failing()
+            if failing and not self.fail_after_accept:
+                return 503, {"ok": False, "error": "service_unavailable"}
             with self._lock:
                 self.messages.setdefault(str(params.get("channel")), []).append(message)
+            if failing:
+                return 503, {"ok": False, "error": "service_unavailable"}
             return 200, {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
         if method == "chat.postEphemeral":
             return 200, {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
@@ -150,6 +157,22 @@ class FakeSlack:
                 return 200, {"ok": False, "error": "plan_upgrade_required"}
             return 200, {"ok": True, "users": self.group_members}
         return 200, {"ok": True}
+
+    def _failing(self) -> bool:
+        if not self.fail_every:
+            return False
+        with self._lock:
+            self._counts["fail"] = self._counts.get("fail", 0) + 1
+            return self._counts["fail"] % self.fail_every == 0
+
+    def posts_in(self, channel: str) -> list[dict[str, Any]]:
+        """The daily posts (messages with our metadata) in a channel."""
+        with self._lock:
+            return [
+                m
+                for m in self.messages.get(channel, [])
+                if (m.get("metadata") or {}).get("event_type") == "values_daily_post"
+            ]
 
     def _limited(self, method: str) -> bool:
         if not self.rate_limit_every or method not in self.rate_limited:
@@ -237,11 +260,15 @@ def _json(value: Any) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description="a fake Slack Web API for trying values-bot")
     parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--quiet", action="store_true", help="do not print each call")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds per chat.postMessage")
     args = parser.parse_args()
     fake = FakeSlack()
     fake._server.server_close()
     fake._server = ThreadingHTTPServer(("127.0.0.1", args.port), fake._handler())
-    fake.verbose = True
+    fake._server.daemon_threads = True
+    fake.verbose = not args.quiet
+    fake.delay = args.delay
     print(f"fake Slack Web API at {fake.api_url} (Ctrl-C to stop)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         fake._server.serve_forever()

@@ -41,6 +41,13 @@ def free_port() -> int:
 @contextmanager
 def bot_process(env: dict[str, str]) -> Iterator[str]:
     """A real `python -m bot run --http` process; yields its base URL once /healthz answers."""
+    with running_bot(env) as (base, _process):
+        yield base
+
+
+@contextmanager
+def running_bot(env: dict[str, str]) -> Iterator[tuple[str, Any]]:
+    """Like bot_process, and the process itself (to kill it)."""
     import os
     import subprocess
     import sys
@@ -72,7 +79,7 @@ def bot_process(env: dict[str, str]) -> Iterator[str]:
     if process.poll() is not None:
         pytest.fail(f"values-bot stopped: {process.communicate()[0]}")
     try:
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -72,3 +72,18 @@ def new_cycle(cycle_id: str, starts_on: date, ends_on: date, existing: Iterable[
     if any(c.id.casefold() == cycle_id.casefold() for c in existing):
         raise CycleError("cycle_exists", cycle=cycle_id)
     return Cycle(cycle_id, starts_on, ends_on)
+
+
+def retention_boundary(today: date, keep_days: int, named: Iterable[Cycle]) -> date:
+    """The last day whose evidence may be deleted under a retention of `keep_days`.
+
+    Evidence goes when its cycle closed more than `keep_days` ago: quarters close on their last
+    day, and a named cycle that is open (or closed more recently) keeps every day it covers.
+    """
+    cutoff = today - timedelta(days=keep_days)
+    closed = quarter_of(cutoff)
+    boundary = closed.ends_on if closed.ends_on <= cutoff else closed.starts_on - timedelta(days=1)
+    for cycle in sorted(named, key=lambda c: c.starts_on):
+        if cycle.ends_on > cutoff and cycle.starts_on <= boundary:
+            boundary = cycle.starts_on - timedelta(days=1)
+    return boundary

@@ -40,6 +40,7 @@ class Incoming:
     thread_of: str | None = None
     link: str = ""
     bots: frozenset[str] = frozenset()  # mentioned people the platform knows to be bots
+    revised: datetime | None = None  # an edit's own time: edits may arrive out of order
 
 
 @dataclass(frozen=True)

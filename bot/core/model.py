@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,8 @@ class DailyPost:
     lease_until: datetime | None = None
 
 
-@dataclass(frozen=True)
-class EvidenceRecord:
-    """A stored case, as exported."""
+class EvidenceRecord(NamedTuple):
+    """A stored case, as exported (a named tuple: exports stream a million of them)."""
 
     platform: str
     workspace: str

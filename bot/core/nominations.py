@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 DEFAULT_MIN_STORY = 10
+MAX_STORY = 4_000  # characters: a page of appraisal evidence; Slack allows 40,000 per message
 
 
 @dataclass(frozen=True)
@@ -35,19 +36,32 @@ class Refusal(StrEnum):
     SELF = "refusal_self"
     BOT = "refusal_bot"
     STORY_TOO_SHORT = "refusal_story_too_short"
+    STORY_TOO_LONG = "refusal_story_too_long"
 
 
 _INVISIBLE = {"Cf", "Cc", "Co", "Cs", "Cn"}
+_ZWJ = "\u200d"
 
 
 def clean_story(text: str) -> str:
-    """Collapse white space and drop control, format (zero-width, bidi) and NUL characters."""
-    kept = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
+    """Collapse white space and drop control, format (zero-width, bidi) and NUL characters.
+
+    A zero-width joiner between two symbols stays: it joins emoji (👨‍👩‍👧 is one picture).
+    """
+    kept = []
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            kept.append(" ")
+        elif unicodedata.category(ch) not in _INVISIBLE or (ch == _ZWJ and _joins(text, i)):
+            kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def _joins(text: str, i: int) -> bool:
+    before, after = text[i - 1 : i], text[i + 1 : i + 2]
+    return bool(before and after) and all(
+        unicodedata.category(c) in ("So", "Sk", "Mn") for c in (before, after)
     )
-    return " ".join(kept.split())
 
 
 def story_without_mentions(text: str, mentions: list[Mention]) -> str:
@@ -87,4 +101,6 @@ def parse_nomination(
     story = story_without_mentions(text, mentions)
     if story_length(story) < min_story:
         return Refusal.STORY_TOO_SHORT
+    if len(story) > MAX_STORY:
+        return Refusal.STORY_TOO_LONG
     return Nomination(nominees=nominees, story=story)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from bot.core.ceiling import evidence_ceiling
 from bot.core.cycles import Cycle
@@ -18,9 +19,8 @@ from bot.core.rubric import Rubric, Value
 NEWEST_CASES = 3
 
 
-@dataclass(frozen=True)
-class Case:
-    """One stored case as a reader sees it."""
+class Case(NamedTuple):
+    """One stored case as a reader sees it (a named tuple: summaries build tens of thousands)."""
 
     nominee: str
     nominator: str
@@ -30,8 +30,7 @@ class Case:
     link: str = ""
 
 
-@dataclass(frozen=True)
-class CaseCount:
+class CaseCount(NamedTuple):
     nominee: str
     criterion_key: str
     cases: int
@@ -81,8 +80,9 @@ def summarise(
         levels[criterion.level] = levels.get(criterion.level, 0) + row.cases
     for person in always_include:
         per_person.setdefault(person, defaultdict(dict))
+    seen: dict[tuple[str, tuple[tuple[int, int], ...]], ValueSummary] = {}
     people = tuple(
-        _person(person, values, per_person[person], newest.get(person, ()), wanted)
+        _person(person, values, per_person[person], newest.get(person, ()), wanted, seen)
         for person in sorted(per_person, key=lambda p: (-_total(per_person[p]), p))
     )
     return Summary(cycle=cycle, value_key=value_key, people=people)
@@ -98,12 +98,15 @@ def _person(
     by_value: Mapping[str, Mapping[int, int]],
     newest: Sequence[Case],
     wanted: set[str],
+    seen: dict[tuple[str, tuple[tuple[int, int], ...]], ValueSummary],
 ) -> PersonSummary:
     summaries = []
     for value in values:
         levels = by_value.get(value.key, {})
-        summaries.append(
-            ValueSummary(
+        key = (value.key, tuple(sorted(levels.items())))
+        found = seen.get(key)  # the same level counts give the same summary: computed once
+        if found is None:
+            found = seen[key] = ValueSummary(
                 value_key=value.key,
                 cases=sum(levels.values()),
                 ceiling=evidence_ceiling(value, levels),
@@ -111,7 +114,7 @@ def _person(
                     c.level for c in value.criteria if levels.get(c.level, 0) == 0
                 ),
             )
-        )
+        summaries.append(found)
     cases = tuple(c for c in newest if c.criterion_key.split(":", 1)[0] in wanted)[:NEWEST_CASES]
     return PersonSummary(
         person=person, total=_total(by_value), values=tuple(summaries), newest=cases

@@ -46,3 +46,16 @@ def test_bad_named_cycles_are_refused_with_a_reason(cycle_id, start, end, key):
         new_cycle(cycle_id, start, end, [H2])
 
     assert key == refused.value.key
+
+
+def test_retention_deletes_only_cycles_closed_longer_ago_than_the_period():
+    from bot.core.cycles import retention_boundary
+
+    # 2027-03-15 minus 365 days = 2026-03-15: 2026Q1 is still within a year of closing
+    assert retention_boundary(date(2027, 3, 15), 365, []) == date(2025, 12, 31)
+    assert retention_boundary(date(2027, 4, 1), 365, []) == date(2026, 3, 31)
+    # a named cycle still open at the cut-off keeps every day it covers
+    annual = Cycle("FY2026", date(2026, 2, 1), date(2027, 1, 31))
+    assert retention_boundary(date(2027, 4, 1), 365, [annual]) == date(2026, 1, 31)
+    # …but not once it closed long enough ago
+    assert retention_boundary(date(2028, 3, 1), 365, [annual]) == date(2026, 12, 31)

@@ -34,6 +34,12 @@ def test_several_nominees_share_one_story():
         (f"@valuesbot {STORY}", ["valuesbot"], Refusal.BOT),
         ("@bob 好样的", ["bob"], Refusal.STORY_TOO_SHORT),
         ("@bob !!!!!!!!!!!!!!!!", ["bob"], Refusal.STORY_TOO_SHORT),
+        ("@bob " + "很棒" * 20_000, ["bob"], Refusal.STORY_TOO_LONG),  # a 40,000-character story
+        (
+            "@bob \u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b",
+            ["bob"],
+            Refusal.STORY_TOO_SHORT,
+        ),
     ],
 )
 def test_each_refusal_has_its_own_reason(text, names, expected):

@@ -179,3 +179,24 @@ def test_an_unreachable_dingtalk_releases_the_day(world: DingTalkWorld) -> None:
     world.bot.api.creds = reachable
     assert world.runtime.posts.post_now(sub, world.bot.poster()).post is not None
     assert len(world.fake.group_messages(GROUP)) == 1
+
+
+def test_an_expired_claim_is_marked_unknown_never_posted_twice(
+    world: DingTalkWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """DingTalk cannot be asked whether a group message arrived (R3): at most once, and said."""
+    from bot.posting import LEASE
+
+    world.clock.set(shanghai(2026, 11, 23, 9, 31))
+    sub = world.subscribe()
+    assert world.runtime.posts.claim(sub, world.clock.now().date()) is not None  # then: killed
+    world.clock.advance(seconds=LEASE.total_seconds() + 1)
+
+    with caplog.at_level("WARNING"):
+        world.runtime.posts.tick(world.bot.poster_for)
+        world.runtime.posts.tick(world.bot.poster_for)
+
+    assert world.fake.group_messages() == []
+    post = world.repo.posts.latest(platform="dingtalk", workspace=ROBOT_CODE, channel=GROUP)
+    assert post is not None and post.status == "unknown"
+    assert any("marked unknown" in r.getMessage() for r in caplog.records)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.dingtalk.callback import sign, verified
 from tests.dingtalk.conftest import NOMINEE, DingTalkWorld, signed
@@ -91,3 +93,28 @@ def test_verification_is_constant_time_and_needs_a_secret() -> None:
     assert verified(good, "s", now_ms=int(stamp))
     assert not verified(good, "", now_ms=int(stamp))
     assert not verified(good, "s", now_ms=int(stamp) + 3_600_001)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+_FIELDS = ["conversationId", "conversationType", "senderStaffId", "msgId", "msgtype", "text",
+           "content", "atUsers", "sessionWebhook", "sessionWebhookExpiredTime", "createAt",
+           "chatbotUserId", "robotCode", "senderNick"]  # fmt: skip
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=_JSON, changes=st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=5))
+def test_signed_callbacks_of_any_shape_never_fail(world: DingTalkWorld, body, changes) -> None:
+    """Arbitrary JSON, and the sample message with fields of any type: never a 500."""
+    assert world.send(body).status_code < 500
+    message = world.message(f"@{NOMINEE} stayed late for the customer", at=(NOMINEE,))
+    message.update(changes)
+    assert world.send(message).status_code < 500
+    world.settle()

@@ -74,30 +74,37 @@ def test_a_stream_frame_becomes_evidence_and_is_acknowledged(
     assert opened["subscriptions"] == [{"type": "CALLBACK", "topic": "/v1.0/im/bot/messages/get"}]
 
 
-def test_frames_are_acknowledged_before_the_work_is_done(
+def test_frames_are_acknowledged_only_once_stored_without_stalling_the_socket(
     world: DingTalkWorld, streaming: StreamClient
 ) -> None:
+    """A crash before the ack leaves the frame for DingTalk to redeliver (nothing lost)."""
     release = threading.Event()
-    handled: list[str] = []
+    entered: list[str] = []
+    acked_before_stored: list[str] = []
     real = world.bot.receive
 
     def slow(payload: Any) -> None:
-        release.wait(10)  # a database or DingTalk that takes its time
+        entered.append(payload["msgId"])
+        release.wait(10)  # a database that takes its time
         real(payload)
-        handled.append(payload["msgId"])
+        acked = {a["headers"]["messageId"] for a in world.fake.acks}
+        acked_before_stored.extend(m for m in acked if m == payload["msgId"])
 
     world.bot.receive = slow  # type: ignore[method-assign]
     world.post_today()
     for n in range(3):
         world.fake.push(group_frame(world, f"slow-{n}"))
-    acks = world.fake.wait_for_acks(3)
-    assert handled == []  # all three acknowledged while the work still waits
-    assert {a["headers"]["messageId"] for a in acks} == {"slow-0", "slow-1", "slow-2"}
-    release.set()
     deadline = time.monotonic() + 10
-    while len(handled) < 3 and time.monotonic() < deadline:
+    while len(entered) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert len(handled) == 3
+    assert len(entered) == 3  # all three are being handled at once: the socket is not stalled
+    time.sleep(0.3)
+    assert world.fake.acks == []  # nothing acknowledged while nothing is stored
+    release.set()
+    acks = world.fake.wait_for_acks(3)
+    assert {a["headers"]["messageId"] for a in acks} == {"slow-0", "slow-1", "slow-2"}
+    assert {a["code"] for a in acks} == {200}
+    assert acked_before_stored == []
     assert len(world.evidence()) == 3  # three messages (three msgIds): three cases
 
 

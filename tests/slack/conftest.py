@@ -10,6 +10,7 @@ import copy
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,11 +199,12 @@ def slack_extra() -> dict[str, Any]:
     return {}
 
 
-@pytest.fixture
-def world(
-    fake_slack: FakeSlack, repo: Repository, clock: FakeClock, slack_extra: dict[str, Any]
+@contextmanager
+def slack_world(
+    fake_slack: FakeSlack, repo: Repository, clock: FakeClock, **extra: Any
 ) -> Iterator[SlackWorld]:
-    settings = slack_settings(fake_slack, "sqlite://", **slack_extra)
+    """The bot, served over HTTP, on this repository; closed on exit."""
+    settings = slack_settings(fake_slack, "sqlite://", **extra)
     runtime = build(settings, clock=clock, repo=repo)
     bot = SlackBot(runtime)
     bot.pacer.interval = 0.0  # one post per channel per second is checked on its own
@@ -218,13 +220,23 @@ def world(
         slack_secret=settings.slack_signing_secret,
         health=lambda: health_report(runtime),
     )
-    with served(app) as base, httpx.Client(timeout=10) as client:
-        yield SlackWorld(
-            fake=fake_slack,
-            runtime=runtime,
-            bot=bot,
-            url=f"{base}/slack/events",
-            http=client,
-            clock=clock,
-        )
-    bot.close()
+    try:
+        with served(app) as base, httpx.Client(timeout=10) as client:
+            yield SlackWorld(
+                fake=fake_slack,
+                runtime=runtime,
+                bot=bot,
+                url=f"{base}/slack/events",
+                http=client,
+                clock=clock,
+            )
+    finally:
+        bot.close()
+
+
+@pytest.fixture
+def world(
+    fake_slack: FakeSlack, repo: Repository, clock: FakeClock, slack_extra: dict[str, Any]
+) -> Iterator[SlackWorld]:
+    with slack_world(fake_slack, repo, clock, **slack_extra) as built:
+        yield built

@@ -113,7 +113,7 @@ def test_edits_update_and_deletes_retract(repo):
         repo.evidence.edit(
             place=PLACE, message_id="m1", nominees=["slack:U2"], story="again", now=NOW
         )
-        == []
+        is None
     )
     assert repo.evidence.counts(ALL) == []
 

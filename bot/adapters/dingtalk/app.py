@@ -23,11 +23,13 @@ from bot.adapters.dingtalk.openapi import Credentials, DingTalkError, OpenApi
 from bot.adapters.dingtalk.poster import DingTalkPoster
 from bot.adapters.dingtalk.render import DingTalkRenderer, Markdown
 from bot.adapters.dingtalk.translate import PLATFORM, Message, staff_id
+from bot.adapters.outage import StoreLater, database_away
 from bot.config import Settings
 from bot.core.commands import CommandError, parse_command
 from bot.core.messages import Incoming, Reply
 from bot.core.model import DailyPost
 from bot.core.summaries import Summary
+from bot.events import log_event
 from bot.export import write_csv
 from bot.posting import Poster
 from bot.reading import ReadError
@@ -67,6 +69,8 @@ class DingTalkBot:
         self._seen_lock = threading.Lock()
         self._names: dict[str, tuple[str, float]] = {}
         self._lookup_lock = threading.Lock()
+        self._waiting: dict[str, Message] = {}  # kept while the database is away, by msgId
+        self.retry = StoreLater(runtime.service.handle, self._after_retry, name="dingtalk")
 
     def poster(self) -> Poster:
         return self._poster
@@ -79,6 +83,7 @@ class DingTalkBot:
         self.work.submit(work, *args)
 
     def close(self) -> None:
+        self.retry.close()
         self.work.close()
         self.api.close()
 
@@ -127,14 +132,24 @@ class DingTalkBot:
             at=message.at,
             mentions=message.mentions,
         )
-        replies = self.rt.service.handle(incoming)  # stored before the acknowledgement
-        log.info(
-            "dingtalk nomination %s/%s by %s: %s",
-            message.place.channel,
-            message.message_id,
-            message.author,
-            ",".join(r.key for r in replies) or "nothing new",
-        )
+        try:
+            replies = self.rt.service.handle(incoming)  # stored before the acknowledgement
+        except Exception as error:
+            if not database_away(error):
+                raise
+            self._waiting[incoming.message_id] = message
+            if self.retry.keep(incoming):
+                self.later(self._say, message, [self.render.plain("store_retrying")])
+            return
+        self._answer(message, incoming, replies)
+
+    def _after_retry(self, incoming: Incoming, replies: list[Reply]) -> None:
+        message = self._waiting.pop(incoming.message_id, None)
+        if message is not None:
+            self._answer(message, incoming, replies)
+
+    def _answer(self, message: Message, incoming: Incoming, replies: list[Reply]) -> None:
+        log_event(incoming, replies)
         for reply in replies:
             if reply.key == "nomination_ack":
                 self.later(self._confirm, message, reply)
@@ -177,7 +192,12 @@ class DingTalkBot:
         if name == "today" and not message.group:
             self.later(self._today_direct, message)
             return
-        reply = self.rt.service.command(message.place, message.author, words)[0]
+        try:
+            reply = self.rt.service.command(message.place, message.author, words)[0]
+        except Exception as error:
+            if not database_away(error):
+                raise
+            reply = Reply("store_unavailable")
         if reply.key == "help":
             reply = Reply("dingtalk_help")
         self.later(self._say, message, self.render.reply(reply))
@@ -191,8 +211,9 @@ class DingTalkBot:
             reply = self.rt.service.command(message.place, message.author, words)[0]
             names = self._names_for(_people_in(reply))
             self._say_privately(message, self.render.reply(reply, names))
-        except Exception:
-            self._say_privately(message, [self.render.plain("dingtalk_failed")])
+        except Exception as error:
+            key = "store_unavailable" if database_away(error) else "dingtalk_failed"
+            self._say_privately(message, [self.render.plain(key)])
             raise
 
     def _today_direct(self, message: Message) -> None:

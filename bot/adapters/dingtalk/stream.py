@@ -1,16 +1,20 @@
 """Stream mode with the official dingtalk-stream SDK: no public URL needed (platforms.md D2).
 
-The SDK awaits a handler's `process()` before it acknowledges, and blocking work there stalls
-the whole socket, keepalive included. Our handler acknowledges at once and hands the message
-to the bot's worker pool. The connection is opened against DINGTALK_API_URL (the SDK reads its
+The SDK awaits a handler's `process()` before it acknowledges (each frame in a task of its own).
+Our handler stores the message first, on a worker thread so the socket and its keepalive never
+wait, and acknowledges only then: a crash in between leaves the frame unacknowledged for
+DingTalk to deliver again, and storing is idempotent by msgId (R6, R7). Everything the bot says
+back runs afterwards on its worker pool. The connection is opened against DINGTALK_API_URL (the SDK reads its
 own base URL from the environment at import time; we do not rely on that).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import platform
+import time
 from typing import Any
 
 import dingtalk_stream  # type: ignore[import-untyped]
@@ -20,21 +24,29 @@ from dingtalk_stream.version import VERSION_STRING  # type: ignore[import-untype
 
 from bot.adapters.dingtalk.app import DingTalkBot
 from bot.config import Settings
+from bot.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
 
 class RobotMessages(CallbackHandler):  # type: ignore[misc]
-    """Acknowledge each robot message first, then let the bot work on it."""
+    """Store each robot message, then acknowledge it; answers follow on the bot's pool."""
 
     def __init__(self, bot: DingTalkBot) -> None:
         super().__init__()
         self.bot = bot
 
     async def raw_process(self, callback: CallbackMessage) -> AckMessage:
-        self.bot.later(self.bot.receive, callback.data)
+        started = time.perf_counter()
         ack = AckMessage()
-        ack.code = AckMessage.STATUS_OK
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self.bot.receive, callback.data)
+            ack.code = AckMessage.STATUS_OK
+        except Exception:
+            METRICS.errors.inc(where="dingtalk")
+            log.exception("dingtalk: a Stream message could not be handled")
+            ack.code = AckMessage.STATUS_SYSTEM_EXCEPTION
+        METRICS.ack.observe(time.perf_counter() - started, platform="dingtalk")
         ack.headers.message_id = callback.headers.message_id
         ack.headers.content_type = "application/json"
         ack.message = "OK"

@@ -17,12 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.background import Background
+from bot.adapters.outage import StoreLater, database_away
 from bot.adapters.slack import translate
 from bot.adapters.slack.client import ChannelPacer, web_client
 from bot.adapters.slack.managers import CACHE_SECONDS, Identity, ManagerGroup
@@ -33,7 +34,9 @@ from bot.core.commands import CommandError, parse_command
 from bot.core.messages import Incoming, Place, Reply
 from bot.core.model import Subscription
 from bot.core.nominations import Mention
+from bot.events import log_event
 from bot.export import write_csv
+from bot.metrics import METRICS
 from bot.posting import Poster
 from bot.reading import ReadError
 from bot.wiring import Runtime
@@ -42,7 +45,11 @@ log = logging.getLogger(__name__)
 ACK_REACTION = "white_check_mark"
 SLOW_COMMANDS = ("me", "summary", "export")
 QUIET = ("refusal_not_daily_post", "refusal_no_post", "refusal_deleted", "nomination_retracted")
-MODAL_FIELD = {"refusal_story_too_short": "story"}  # every other refusal: the people field
+MODAL_FIELD = {"refusal_story_too_short": "story", "refusal_story_too_long": "story"}
+
+
+class StoreDeferred(Exception):
+    """The database is away: the message is kept for a retry and Slack is told to redeliver."""
 
 
 class SlackBot:
@@ -62,10 +69,11 @@ class SlackBot:
         self.pacer = pacer or ChannelPacer()
         self.me = Identity(self.client.auth_test().data)  # type: ignore[arg-type]
         self.work = Background("slack", workers=workers)
+        self.retry = StoreLater(runtime.service.handle, self._after_retry, name="slack")
         self._bots: dict[str, tuple[bool, float]] = {self.me.user: (True, float("inf"))}
         self.managers = ManagerGroup(self.client, settings.slack_manager_group, runtime)
         runtime.service.reading.role_sources.append(self.managers.channels_for)
-        self._poster = SlackPoster(self.client, self.render, self.pacer)
+        self._poster = SlackPoster(web_client(settings, for_posting=True), self.render, self.pacer)
         self.app = self._build_app()
 
     # ---- wiring -------------------------------------------------------------------------------
@@ -105,7 +113,16 @@ class SlackBot:
         app.action(NOMINATE_ACTION)(self.on_nominate)
         app.action(re.compile(rf"^{PAGE_ACTION}_\d+$"))(self.on_page)
         app.view(MODAL_CALLBACK)(self.on_modal)
+        app.error(self.on_error)
         return app
+
+    def on_error(self, error: Exception) -> BoltResponse | None:
+        """A listener failed: 503 (Slack redelivers) when the database is away, else 500."""
+        if isinstance(error, StoreDeferred):
+            return BoltResponse(status=503, body="")
+        METRICS.errors.inc(where="slack")
+        log.error("slack listener failed", exc_info=error)
+        return None
 
     def poster(self) -> Poster:
         return self._poster
@@ -118,6 +135,7 @@ class SlackBot:
         self.work.submit(work, *args)
 
     def close(self) -> None:
+        self.retry.close()
         self.work.close()
 
     # ---- messages -----------------------------------------------------------------------------
@@ -128,17 +146,22 @@ class SlackBot:
             return
         if incoming.kind != "delete":
             incoming = replace(incoming, bots=self._bots_among(incoming.mentions))
-        replies = self.rt.service.handle(incoming)  # stored before the acknowledgement
-        log.info(
-            "slack %s %s/%s by %s: %s",
-            incoming.kind,
-            incoming.place.channel,
-            incoming.message_id,
-            incoming.author,
-            ",".join(r.key for r in replies) or "nothing new",
-        )
+        try:
+            replies = self.rt.service.handle(incoming)  # stored before the acknowledgement
+        except Exception as error:
+            if not database_away(error):
+                raise
+            if self.retry.keep(incoming) and incoming.kind == "message":
+                self.later(self._ephemeral, incoming, Reply("store_retrying"))
+            raise StoreDeferred from error
+        log_event(incoming, replies)
         if replies:
             self.later(self._answer, incoming, replies)
+
+    def _after_retry(self, incoming: Incoming, replies: list[Reply]) -> None:
+        log_event(incoming, replies)
+        if replies:
+            self._answer(incoming, replies)
 
     def _answer(self, incoming: Incoming, replies: list[Reply]) -> None:
         channel = incoming.place.channel
@@ -210,7 +233,12 @@ class SlackBot:
             ack(response_type="ephemeral", text=self.rt.templates.render("slack_working"))
             self.later(self._slow_command, place, author, words, respond)
             return
-        reply = self.rt.service.command(place, author, words)[0]
+        try:
+            reply = self.rt.service.command(place, author, words)[0]
+        except Exception as error:
+            if not database_away(error):
+                raise
+            reply = Reply("store_unavailable")
         ack(response_type="ephemeral", **self.render.reply(reply).kwargs())
 
     def _slow_command(self, place: Place, author: str, words: str, respond: Respond) -> None:
@@ -221,8 +249,9 @@ class SlackBot:
             reply = self.rt.service.command(place, author, words)[0]
             page = self.render.pages(reply, words)[0]
             respond(response_type="ephemeral", replace_original=True, **page.kwargs())
-        except Exception:
-            respond(response_type="ephemeral", text=self.rt.templates.render("slack_failed"))
+        except Exception as error:
+            key = "store_unavailable" if database_away(error) else "slack_failed"
+            respond(response_type="ephemeral", text=self.rt.templates.render(key))
             raise
 
     def on_page(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -311,7 +340,15 @@ class SlackBot:
             link=translate.message_link(self.me.url, form.place.channel, form.thread_ts),
             bots=self._bots_among(mentions),
         )
-        replies = self.rt.service.handle(incoming)
+        try:
+            replies = self.rt.service.handle(incoming)
+        except Exception as error:
+            if not database_away(error):
+                raise
+            unavailable = self.rt.templates.render("store_unavailable")
+            ack(response_action="errors", errors={"story": unavailable})
+            return
+        log_event(incoming, replies)
         refusals = [r for r in replies if r.key != "nomination_ack"]
         if refusals:
             refusal = refusals[0]

@@ -22,15 +22,24 @@ from bot.config import Settings
 
 
 def web_client(
-    settings: Settings, *, timeout: int = 15, retry_rate_limits: bool = True
+    settings: Settings,
+    *,
+    timeout: int = 15,
+    retry_rate_limits: bool = True,
+    for_posting: bool = False,
 ) -> WebClient:
-    """A WebClient on SLACK_API_URL; 429s wait for Retry-After, then retry (up to 5 times)."""
-    handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
+    """A WebClient on SLACK_API_URL; 429s wait for Retry-After, then retry (up to 5 times).
+
+    `for_posting`: only 429s are retried here (Slack did not take the message); a 5xx or a
+    dropped connection may hide a post Slack accepted, so the poster checks history instead.
+    """
+    handlers: list[RetryHandler] = []
+    if not for_posting:
+        handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
     if retry_rate_limits:
-        handlers += [
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ]
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
+    if retry_rate_limits and not for_posting:
+        handlers.append(ServerErrorRetryHandler(max_retry_count=2))
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,

@@ -152,8 +152,10 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
         message.setdefault("ts", previous.get("ts"))
         message.setdefault("thread_ts", previous.get("thread_ts"))
         kind = "edit"
+        edited = _obj(message.get("edited")).get("ts") or event.get("event_ts") or event.get("ts")
+        revised = _at(str(edited)) if isinstance(edited, str) else None
     elif subtype in NEW_SUBTYPES:
-        message, kind = event, "message"
+        message, kind, revised = event, "message", None
     else:
         return None
     ts, author = message.get("ts"), message.get("user")
@@ -174,6 +176,7 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
         kind=kind,
         thread_of=thread_ts,
         link=message_link(base_url, channel, ts, thread_ts),
+        revised=revised,
     )
 
 
