@@ -8,6 +8,25 @@ from typing import Any
 
 from bot.core.nominations import Mention
 
+MAX_ID = 255
+
+
+def plain_id(value: object) -> str:
+    """An id read from a payload (channel, user, message, team), or "" when it is not one.
+
+    Ids are short printable strings: NUL, control and format characters, or a length no
+    platform uses, mean the payload is not one we can store (PostgreSQL refuses NUL in text).
+    """
+    if isinstance(value, str) and 0 < len(value) <= MAX_ID and value.isprintable():
+        return value
+    return ""
+
+
+def plain_name(value: object, limit: int = 200) -> str:
+    """A display name from a payload with its unprintable characters dropped, at most `limit`."""
+    text = value if isinstance(value, str) else ""
+    return "".join(ch for ch in text if ch.isprintable()).strip()[:limit]
+
 
 @dataclass(frozen=True)
 class Place:

@@ -118,3 +118,28 @@ def test_signed_callbacks_of_any_shape_never_fail(world: DingTalkWorld, body, ch
     message.update(changes)
     assert world.send(message).status_code < 500
     world.settle()
+
+
+@pytest.mark.parametrize("field", ["msgId", "conversationId"])
+def test_an_id_with_a_nul_byte_is_ignored_not_a_500(world: DingTalkWorld, field: str) -> None:
+    """PostgreSQL refuses NUL in text: such an id must never reach the database."""
+    world.post_today()
+    message = world.message(STORY, at=(NOMINEE,))
+    message[field] = message[field] + "\x00"
+
+    assert world.send(message).status_code == 200
+    world.settle()
+    assert world.evidence() == []
+
+
+def test_a_sender_name_with_control_characters_is_stored_without_them(
+    world: DingTalkWorld,
+) -> None:
+    world.post_today()
+    message = world.message(STORY, at=(NOMINEE,), nick="李\x00四\u202e\n")
+
+    assert world.send(message).status_code == 200
+    world.settle()
+    assert len(world.evidence()) == 1
+    author = message["senderStaffId"]
+    assert world.repo.people.names([f"dingtalk:{author}"]) == {f"dingtalk:{author}": "李四"}

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.fakes import settle
@@ -54,6 +54,8 @@ def test_signed_arbitrary_json_never_fails(world: SlackWorld, body: Any):
 @HYPOTHESIS
 @given(changes=st.dictionaries(st.sampled_from(EVENT_FIELDS), JSON | NASTY, max_size=5),
        top=st.dictionaries(st.sampled_from(["team_id", "event_id", "type", "authorizations"]), JSON, max_size=2))  # fmt: skip
+@example(changes={"ts": "\x00"}, top={})  # PostgreSQL refuses NUL in text: found by Hypothesis
+@example(changes={"channel": "C111\x00"}, top={"team_id": "T\x00"})
 def test_signed_events_with_fields_of_any_type_never_fail(world: SlackWorld, changes, top):
     body = copy.deepcopy(sample("event_thread_reply_in_channel.json"))
     body["event"].update(changes)
@@ -112,6 +114,19 @@ def test_hostile_characters_are_cleaned_before_storing(world: SlackWorld, text: 
     assert world.send_event(world.reply_event(thread, f"<@{NOMINEE}> {text}")).status_code == 200
     settle(world.bot.work)
     assert [story for _n, _a, story in world.evidence()] == [stored]
+
+
+@pytest.mark.parametrize("field", ["ts", "user", "team_id"])
+def test_a_reply_whose_ids_carry_a_nul_byte_is_ignored_not_a_500(world: SlackWorld, field: str):
+    """PostgreSQL refuses NUL in text: such an id must never reach the database."""
+    thread = world.post_today()
+    body = world.reply_event(thread, f"<@{NOMINEE}> stayed late to fix the customer's order")
+    target = body if field == "team_id" else body["event"]
+    target[field] = target[field] + "\x00"
+
+    assert world.send_event(body).status_code == 200
+    settle(world.bot.work)
+    assert world.evidence() == []
 
 
 def test_a_forty_thousand_character_story_is_refused_clearly_and_not_stored(world: SlackWorld):

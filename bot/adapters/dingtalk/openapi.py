@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot.core.messages import plain_name
+
 log = logging.getLogger(__name__)
 TOKEN_MARGIN = 300.0  # refresh this many seconds before DingTalk says the token expires
 BATCH = 20
@@ -230,7 +232,7 @@ class OpenApi:
         if answer.get("errcode") not in (0, "0"):
             return None
         name = _obj(answer.get("result")).get("name")
-        return name if isinstance(name, str) and name.strip() else None
+        return plain_name(name) or None
 
     def upload_file(self, name: str, content: bytes) -> str:
         """Upload a file for a one-to-one message; returns its media id."""

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.commands import COMMANDS
-from bot.core.messages import Place
+from bot.core.messages import Place, plain_id, plain_name
 from bot.core.nominations import Mention
 
 PLATFORM = "dingtalk"
@@ -106,9 +106,9 @@ def words_of(payload: dict[str, Any]) -> tuple[str, str]:
 def message(payload: Any, *, robot_code: str, now: datetime) -> Message | None:
     """A robot message, or None when the payload is not one we can attribute."""
     data = _obj(payload)
-    conversation = _str(data.get("conversationId"))
+    conversation = plain_id(data.get("conversationId"))
     sender = _str(data.get("senderStaffId"))
-    message_id = _str(data.get("msgId"))
+    message_id = plain_id(data.get("msgId"))
     if not conversation or not message_id or not _STAFF_ID.match(sender):
         return None
     kind, raw = words_of(data)
@@ -127,7 +127,7 @@ def message(payload: Any, *, robot_code: str, now: datetime) -> Message | None:
         place=Place(PLATFORM, robot_code, conversation),
         group=_str(data.get("conversationType")) != DIRECT,
         author=person(sender),
-        author_name=_str(data.get("senderNick")).strip(),
+        author_name=plain_name(data.get("senderNick")),
         message_id=message_id,
         kind=kind,
         text=text,
@@ -135,7 +135,7 @@ def message(payload: Any, *, robot_code: str, now: datetime) -> Message | None:
         at=_moment(data.get("createAt")) or now,
         session_webhook=_str(data.get("sessionWebhook")),
         session_expires=expires,
-        title=_str(data.get("conversationTitle")),
+        title=plain_name(data.get("conversationTitle")),
     )
 
 

@@ -31,7 +31,7 @@ from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import MODAL_CALLBACK, NOMINATE_ACTION, PAGE_ACTION, SlackRenderer
 from bot.adapters.slack.translate import PLATFORM, person, user_id
 from bot.core.commands import CommandError, parse_command
-from bot.core.messages import Incoming, Place, Reply
+from bot.core.messages import Incoming, Place, Reply, plain_id
 from bot.core.model import Subscription
 from bot.core.nominations import Mention
 from bot.events import log_event
@@ -227,7 +227,7 @@ class SlackBot:
     def on_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         words = translate.command_words(str(body.get("text") or ""))
         place = translate.command_place(body)
-        author = person(str(body.get("user_id") or ""))
+        author = person(plain_id(body.get("user_id")))
         name = (words.split() or ["help"])[0].lower()
         if name in SLOW_COMMANDS:
             ack(response_type="ephemeral", text=self.rt.templates.render("slack_working"))

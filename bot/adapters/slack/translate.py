@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.messages import Incoming, Place
+from bot.core.messages import Incoming, Place, plain_id
 from bot.core.nominations import Mention
 
 PLATFORM = "slack"
@@ -94,7 +94,7 @@ def workspace_of(body: dict[str, Any]) -> str:
         authorizations = body.get("authorizations")
         first = authorizations[0] if isinstance(authorizations, list) and authorizations else {}
         team = _obj(first).get("team_id")
-    return str(team or "")
+    return plain_id(team)
 
 
 def message_link(base_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
@@ -128,19 +128,19 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
     event = body.get("event")
     if not isinstance(event, dict) or event.get("type") != "message":
         return None
-    channel = event.get("channel")
-    if not isinstance(channel, str):
+    channel = plain_id(event.get("channel"))
+    if not channel:
         return None
     place = Place(PLATFORM, workspace_of(body), channel)
     subtype = event.get("subtype")
     if subtype == "message_deleted":
-        deleted = event.get("deleted_ts") or _obj(event.get("previous_message")).get("ts")
-        if not isinstance(deleted, str):
+        deleted = plain_id(event.get("deleted_ts") or _obj(event.get("previous_message")).get("ts"))
+        if not deleted:
             return None
         previous = _obj(event.get("previous_message"))
         return Incoming(
             place=place,
-            author=person(str(previous.get("user") or "")),
+            author=person(plain_id(previous.get("user"))),
             message_id=deleted,
             text="",
             at=_at(str(event.get("ts"))),
@@ -158,14 +158,14 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
         message, kind, revised = event, "message", None
     else:
         return None
-    ts, author = message.get("ts"), message.get("user")
+    ts, author = plain_id(message.get("ts")), plain_id(message.get("user"))
     if _from_bot(message) or not _is_reply(message):
         return None
-    if not isinstance(ts, str) or not isinstance(author, str):
+    thread_ts = plain_id(message.get("thread_ts"))
+    if not ts or not author or not thread_ts:
         return None
     raw = message.get("text")
     text, mentions = text_and_mentions(raw if isinstance(raw, str) else "", message.get("blocks"))
-    thread_ts = str(message["thread_ts"])
     return Incoming(
         place=place,
         author=person(author),
@@ -187,7 +187,7 @@ def command_words(text: str) -> str:
 
 
 def command_place(body: dict[str, Any]) -> Place:
-    return Place(PLATFORM, workspace_of(body), str(body.get("channel_id") or ""))
+    return Place(PLATFORM, workspace_of(body), plain_id(body.get("channel_id")))
 
 
 @dataclass(frozen=True)
@@ -205,17 +205,21 @@ def click(body: dict[str, Any]) -> Click | None:
     actions = body.get("actions")
     if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
         return None
-    channel = _obj(body.get("channel")).get("id") or _obj(body.get("container")).get("channel_id")
-    user = _obj(body.get("user")).get("id")
-    if not isinstance(channel, str) or not isinstance(user, str):
+    channel = plain_id(
+        _obj(body.get("channel")).get("id") or _obj(body.get("container")).get("channel_id")
+    )
+    user = plain_id(_obj(body.get("user")).get("id"))
+    if not channel or not user:
         return None
-    ts = _obj(body.get("container")).get("message_ts") or _obj(body.get("message")).get("ts")
+    ts = plain_id(
+        _obj(body.get("container")).get("message_ts") or _obj(body.get("message")).get("ts")
+    )
     trigger = body.get("trigger_id")
     return Click(
         place=Place(PLATFORM, workspace_of(body), channel),
         person=person(user),
         value=str(actions[0].get("value") or ""),
-        message_ts=ts if isinstance(ts, str) else None,
+        message_ts=ts or None,
         trigger_id=trigger if isinstance(trigger, str) else None,
     )
 
@@ -240,16 +244,18 @@ def submission(body: dict[str, Any]) -> Submission | None:
     view = _obj(body.get("view"))
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        place = Place(PLATFORM, str(meta["w"]), str(meta["c"]))
-        thread = str(meta["t"])
+        place = Place(PLATFORM, plain_id(meta["w"]), plain_id(meta["c"]))
+        thread = plain_id(meta["t"])
     except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if not place.channel or not thread:
         return None
     users, story = modal_values(view)
     return Submission(
         place=place,
         thread_ts=thread,
-        author=person(str(_obj(body.get("user")).get("id") or "")),
-        view_id=str(view.get("id") or ""),
+        author=person(plain_id(_obj(body.get("user")).get("id"))),
+        view_id=plain_id(view.get("id")),
         nominees=[person(u) for u in users],
         story=story,
     )
