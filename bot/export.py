@@ -40,20 +40,39 @@ def summary_json(summary: Summary, rt: Runtime) -> list[dict[str, Any]]:
     ]
 
 
+class _Labels(dict[str, tuple[str, str, str]]):
+    """(value, level, criterion title) of each criterion key, looked up once per key."""
+
+    def __init__(self, rubric: Rubric) -> None:
+        super().__init__()
+        self.rubric = rubric
+
+    def __missing__(self, key: str) -> tuple[str, str, str]:
+        criterion = self.rubric.criterion(key)
+        found = (
+            (criterion.value_key, str(criterion.level), criterion.title_zh)
+            if criterion
+            else (key.split(":")[0], key.split(":")[-1], "")
+        )
+        self[key] = found
+        return found
+
+
 def _row(record: EvidenceRecord, cycle_id: str, rt: Runtime) -> dict[str, str]:
-    return dict(zip(EXPORT_COLUMNS, _cells(record, cycle_id, rt.rubric), strict=True))
+    cells = _cells(record, cycle_id, _Labels(rt.rubric))
+    return dict(zip(EXPORT_COLUMNS, cells, strict=True))
 
 
-def _cells(record: EvidenceRecord, cycle_id: str, rubric: Rubric) -> list[str]:
-    criterion = rubric.criterion(record.criterion_key)
+def _cells(record: EvidenceRecord, cycle_id: str, labels: _Labels) -> list[str]:
+    value, level, title = labels[record.criterion_key]
     return [
         cycle_id,
         record.nominated_on.isoformat(),
         record.nominee,
         record.nominator,
-        criterion.value_key if criterion else record.criterion_key.split(":")[0],
-        str(criterion.level) if criterion else record.criterion_key.split(":")[-1],
-        criterion.title_zh if criterion else "",
+        value,
+        level,
+        title,
         record.story,
         record.platform,
         record.workspace,
@@ -69,9 +88,10 @@ def write_csv(out: TextIO, records: Iterable[EvidenceRecord], cycle_id: str, rt:
     out.write("\ufeff")  # a UTF-8 BOM, so Excel shows Chinese
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
+    labels = _Labels(rt.rubric)
     count = 0
     for record in records:
-        writer.writerow(_cells(record, cycle_id, rt.rubric))
+        writer.writerow(_cells(record, cycle_id, labels))
         count += 1
     return count
 

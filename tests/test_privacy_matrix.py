@@ -4,13 +4,15 @@ and `forget` removes a person everywhere while the audit log keeps its entries."
 
 from __future__ import annotations
 
+import gc
 import json
+import threading
 from datetime import date
 
 import pytest
 
 from bot.core.messages import Place, Reply
-from bot.core.permissions import Role
+from bot.core.permissions import Role, Scope
 from bot.wiring import Runtime
 from tests.fakes import add_case
 
@@ -139,3 +141,23 @@ def test_forget_removes_a_person_from_summaries_and_keeps_the_audit(world: Runti
     assert BEN not in nominators and all(n.startswith(("slack:", "erased:")) for n in nominators)
     actions = [e.action for e in world.repo.governance.audit_log(limit=100)]
     assert actions[0] == "summary" and "forget" in actions and actions.count("summary") >= 3
+
+
+def test_a_summary_leaves_the_cycle_collector_as_it_found_it(world: Runtime):
+    """Summaries pause Python's cycle collector while they build (speed); never for good."""
+    reading = world.service.reading
+    admin = reading.access(ADMIN)
+    assert gc.isenabled()
+    threads = [threading.Thread(target=reading.summary, args=(admin, Scope())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        reading.summary(admin, Scope())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
