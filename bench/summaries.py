@@ -7,6 +7,7 @@ for the export.
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import subprocess
@@ -37,6 +38,22 @@ NEWEST = (
     "FROM evidence e JOIN (SELECT id, row_number() OVER (PARTITION BY nominee "
     "ORDER BY nominated_on DESC, id DESC) AS rk FROM evidence WHERE {where}) r ON r.id = e.id "
     "WHERE r.rk <= 3 ORDER BY e.nominee, r.rk"
+)
+# values-bot's own second statement: each person's newest cases by index seeks, the people
+# (from the counts) passed in as one parameter.
+WHERE_X = "x.state = 'active' AND x.nominated_on >= {p} AND x.nominated_on <= {p}"
+SEEK_SQLITE = (
+    "SELECT e.nominee, e.nominator, e.criterion_key, e.story, e.nominated_on, e.link "
+    "FROM json_each(?) p JOIN evidence e ON e.id IN (SELECT x.id FROM evidence x "
+    "WHERE x.nominee = p.value AND {where} ORDER BY x.nominated_on DESC, x.id DESC LIMIT 3) "
+    "ORDER BY e.nominee, e.nominated_on DESC, e.id DESC"
+)
+SEEK_POSTGRES = (
+    "SELECT t.nominee, t.nominator, t.criterion_key, t.story, t.nominated_on, t.link "
+    "FROM unnest(%s::text[]) AS who(nominee) JOIN LATERAL (SELECT x.nominee, x.nominator, "
+    "x.criterion_key, x.story, x.nominated_on, x.link, x.id FROM evidence x "
+    "WHERE x.nominee = who.nominee AND {where} ORDER BY x.nominated_on DESC, x.id DESC "
+    "LIMIT 3) t ON true ORDER BY t.nominee, t.nominated_on DESC, t.id DESC"
 )
 EXPORT = (
     "SELECT nominated_on, nominee, nominator, criterion_key, story, platform, workspace, "
@@ -115,6 +132,21 @@ def summaries(backend: Backend) -> dict[str, float]:
             cursor.execute(*backend.sql(template))
             cursor.fetchall()
 
+    def raw_same() -> None:
+        """The two statements values-bot runs, through the bare driver."""
+        cursor = raw.cursor()
+        cursor.execute(*backend.sql(COUNTS))
+        people = sorted({row[0] for row in cursor.fetchall()})
+        seek = SEEK_SQLITE if backend.name == "sqlite" else SEEK_POSTGRES
+        where = WHERE_X.format(p=backend.mark)
+        cursor = raw.cursor()
+        cursor.execute(
+            seek.format(where=where),
+            [json.dumps(people) if backend.name == "sqlite" else people,
+             CYCLE[1].isoformat(), CYCLE[2].isoformat()],
+        )  # fmt: skip
+        cursor.fetchall()
+
     def raw_aggregate() -> None:
         cursor = raw.cursor()
         cursor.execute(*backend.sql(COUNTS))
@@ -127,10 +159,12 @@ def summaries(backend: Backend) -> dict[str, float]:
         "channel_raw_ms": median_time(raw_channel, 21) * 1000,
         "org_s": median_time(ours_org, 5),
         "org_raw_s": median_time(raw_org, 5),
+        "org_same_sql_raw_s": median_time(raw_same, 5),
         "org_aggregate_raw_s": median_time(raw_aggregate, 5),
     }
     raw.close()
     results["org_ratio"] = results["org_s"] / results["org_raw_s"]
+    results["org_same_sql_ratio"] = results["org_s"] / results["org_same_sql_raw_s"]
     return results
 
 

@@ -324,11 +324,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             out: TextIO = sys.stdout
             if args.out:
                 out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
-            records = rt.service.reading.export(actor(), cycle)
             count = (
-                write_csv(out, records, cycle.id, rt)
+                write_csv(out, rt, actor(), cycle)
                 if args.format == "csv"
-                else write_json(out, records, cycle.id, rt)
+                else write_json(out, rt.service.reading.export(actor(), cycle), cycle.id, rt)
             )
         print(f"{count} cases exported for {cycle.id}", file=sys.stderr)
         return 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from bot.core.cycles import Cycle
 from bot.core.model import EvidenceRecord
 from bot.core.rubric import Rubric
 from bot.core.summaries import Summary
@@ -67,7 +67,7 @@ def _cells(record: EvidenceRecord, cycle_id: str, labels: _Labels) -> list[str]:
     value, level, title = labels[record.criterion_key]
     return [
         cycle_id,
-        record.nominated_on.isoformat(),
+        record.nominated_on,
         record.nominee,
         record.nominator,
         value,
@@ -79,21 +79,16 @@ def _cells(record: EvidenceRecord, cycle_id: str, labels: _Labels) -> list[str]:
         record.channel,
         record.source_message_id,
         record.link,
-        record.created_at.isoformat(),
-        record.updated_at.isoformat(),
+        record.created_at,
+        record.updated_at,
     ]
 
 
-def write_csv(out: TextIO, records: Iterable[EvidenceRecord], cycle_id: str, rt: Runtime) -> int:
+def write_csv(out: TextIO, rt: Runtime, actor: str, cycle: Cycle) -> int:
+    """The cycle's cases as CSV that Excel opens with Chinese intact; audited. Returns rows."""
     out.write("\ufeff")  # a UTF-8 BOM, so Excel shows Chinese
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    labels = _Labels(rt.rubric)
-    count = 0
-    for record in records:
-        writer.writerow(_cells(record, cycle_id, labels))
-        count += 1
-    return count
+    out.write(",".join(EXPORT_COLUMNS) + "\n")
+    return rt.service.reading.export_csv(actor, cycle, out)
 
 
 def write_json(out: TextIO, records: Iterable[EvidenceRecord], cycle_id: str, rt: Runtime) -> int:

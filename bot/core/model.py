@@ -41,7 +41,11 @@ class DailyPost:
 
 
 class EvidenceRecord(NamedTuple):
-    """A stored case, as exported (a named tuple: exports stream a million of them)."""
+    """A stored case, as exported (a named tuple: exports stream a million of them).
+
+    Its moments are already the text an export shows: `nominated_on` an ISO date,
+    `created_at` and `updated_at` ISO 8601 in UTC (`2026-11-23T02:00:00+00:00`).
+    """
 
     platform: str
     workspace: str
@@ -52,9 +56,9 @@ class EvidenceRecord(NamedTuple):
     criterion_key: str
     story: str
     link: str
-    nominated_on: date
-    created_at: datetime
-    updated_at: datetime
+    nominated_on: str
+    created_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import inspect
 
@@ -187,3 +187,30 @@ def test_names_are_remembered_refreshed_and_forgotten(repo):
     }
     repo.people.forget(person="dingtalk:1")
     assert repo.people.names(["dingtalk:1"]) == {}
+
+
+def test_exported_moments_are_the_iso_text_python_writes(repo):
+    """The database writes export dates; they must read exactly as datetime.isoformat()."""
+    post = claim(repo, subscribe(repo))
+    moments = [
+        datetime(2026, 11, 23, 2, 0, tzinfo=UTC),  # no microseconds: none shown
+        datetime(2026, 11, 23, 2, 0, 5, 123000, tzinfo=UTC),
+        datetime(2026, 11, 23, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 11, 24, 1, 30, 0, 7, tzinfo=timezone(timedelta(hours=8))),  # not UTC
+    ]
+    for n, moment in enumerate(moments):
+        repo.evidence.record(
+            place=PLACE, message_id=f"m{n}", nominees=["slack:U2"], nominator="slack:U1",
+            daily_post_id=post.id, criterion_key=post.criterion_key, story="a concrete story",
+            link="", nominated_on=DAY, now=moment,
+        )  # fmt: skip
+    edited = datetime(2026, 11, 25, 8, 15, 30, 500, tzinfo=UTC)
+    repo.evidence.edit(place=PLACE, message_id="m0", nominees=["slack:U2"], story="new", now=edited)
+
+    records = list(repo.evidence.export(ALL))
+
+    assert [(r.nominated_on, r.created_at) for r in records] == [
+        ("2026-11-23", m.astimezone(UTC).isoformat()) for m in moments
+    ]
+    assert records[0].updated_at == edited.isoformat() == "2026-11-25T08:15:30.000500+00:00"
+    assert records[1].updated_at == "2026-11-23T02:00:05.123000+00:00"

@@ -249,7 +249,7 @@ class DingTalkBot:
             self._say_privately(message, self.render.reply(refused.reply))
             return
         out = StringIO()
-        count = write_csv(out, reading.export(message.author, cycle), cycle.id, self.rt)
+        count = write_csv(out, self.rt, message.author, cycle)
         name = f"values-{cycle.id}.csv"
         staff = staff_id(message.author)
         try:

@@ -293,7 +293,7 @@ class SlackBot:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"values-{cycle.id}.csv"
             with path.open("w", encoding="utf-8", newline="") as out:
-                count = write_csv(out, reading.export(author, cycle), cycle.id, self.rt)
+                count = write_csv(out, self.rt, author, cycle)
             try:
                 dm = self.client.conversations_open(users=uid)["channel"]["id"]
                 self.client.files_upload_v2(
