@@ -150,7 +150,10 @@ def _fill_postgres(engine: Engine) -> None:
         cursor.execute("SELECT setval('evidence_id_seq', (SELECT max(id) FROM evidence))")
         cursor.execute("SELECT setval('daily_post_id_seq', (SELECT max(id) FROM daily_post))")
         raw.commit()
-        cursor.execute("ANALYZE")
-        raw.commit()
+        # As autovacuum would soon after: statistics, and the visibility map that lets the
+        # summary queries read their covering indexes alone.
+        raw.autocommit = True  # type: ignore[attr-defined]
+        cursor.execute("VACUUM ANALYZE evidence")
+        cursor.execute("VACUUM ANALYZE daily_post")
     finally:
         raw.close()
