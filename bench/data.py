@@ -152,7 +152,7 @@ def _fill_postgres(engine: Engine) -> None:
         raw.commit()
         # As autovacuum would soon after: statistics, and the visibility map that lets the
         # summary queries read their covering indexes alone.
-        raw.autocommit = True  # type: ignore[attr-defined]
+        raw.driver_connection.autocommit = True  # type: ignore[union-attr]
         cursor.execute("VACUUM ANALYZE evidence")
         cursor.execute("VACUUM ANALYZE daily_post")
     finally:
