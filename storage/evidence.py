@@ -11,6 +11,7 @@ import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, TextIO
 
 from sqlalchemy import (
@@ -44,6 +45,7 @@ ACTIVE, UNMENTIONED, DELETED = "active", "unmentioned", "deleted"
 EXPORT_BATCH = 10_000
 COUNT_BATCH = 10_000
 EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[attr-defined]
+RETRACTIONS: Table = RetractionRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -98,47 +100,36 @@ class Evidence(Store):
         delete arrived first) stores nothing.
         """
         stored: list[str] = []
-        table = EvidenceRow.__table__  # type: ignore[attr-defined]
-        with self.writing() as session:
-            key = (place.platform, place.workspace, place.channel, message_id)
-            if session.get(RetractionRow, key) is not None:
+        key = _place_of(place, message_id)
+        case_of = {
+            "source_message_id": message_id, "nominator": nominator,
+            "daily_post_id": daily_post_id, "criterion_key": criterion_key, "story": story,
+            "link": link, "nominated_on": nominated_on, "created_at": now, "updated_at": now,
+            "state": ACTIVE, "revised_at": revised_at,
+        }  # fmt: skip
+        with self.write_connection() as connection:
+            if connection.execute(_RETRACTED, key).first() is not None:
                 return stored
-            if session.exec(select(EvidenceRow.id).where(*_message(place, message_id))).first():
+            if connection.execute(_STORED, key).first() is not None:
                 return stored  # stored already (perhaps from an edit that arrived first)
             for nominee in nominees:
-                statement = (
-                    self.insert(table)
-                    .values(
-                        platform=place.platform,
-                        workspace=place.workspace,
-                        channel=place.channel,
-                        source_message_id=message_id,
-                        nominee=nominee,
-                        nominator=nominator,
-                        daily_post_id=daily_post_id,
-                        criterion_key=criterion_key,
-                        story=story,
-                        link=link,
-                        nominated_on=nominated_on,
-                        created_at=now,
-                        updated_at=now,
-                        state=ACTIVE,
-                        revised_at=revised_at,
-                    )
-                    .on_conflict_do_nothing(
-                        index_elements=[
-                            "platform",
-                            "workspace",
-                            "channel",
-                            "source_message_id",
-                            "nominee",
-                        ]
-                    )
-                    .returning(table.c.id)
-                )
-                if session.execute(statement).scalar_one_or_none() is not None:
+                row = key | case_of | {"nominee": nominee}
+                if connection.execute(self._new_case, row).scalar_one_or_none() is not None:
                     stored.append(nominee)
         return stored
+
+    @cached_property
+    def _new_case(self) -> Any:
+        """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once with bind parameters."""
+        names = [c.name for c in EVIDENCE.columns if c.name != "id"]
+        return (
+            self.insert(EVIDENCE)
+            .values({name: bindparam(name) for name in names})
+            .on_conflict_do_nothing(
+                index_elements=["platform", "workspace", "channel", "source_message_id", "nominee"]
+            )
+            .returning(EVIDENCE.c.id)
+        )
 
     def rows_for_message(self, *, place: Place, message_id: str) -> list[EvidenceRow]:
         with self.reading() as session:
@@ -214,9 +205,7 @@ class Evidence(Store):
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     def retracted(self, *, place: Place, message_id: str) -> bool:
-        with self.reading() as session:
-            key = (place.platform, place.workspace, place.channel, message_id)
-            return session.get(RetractionRow, key) is not None
+        return self.first(_RETRACTED, _place_of(place, message_id)) is not None
 
     def last_message_by(self, *, place: Place, author: str) -> str | None:
         with self.reading() as session:
@@ -537,6 +526,30 @@ class _IsoText:
                 else_="",
             )  # fmt: skip
         return seconds.concat(fraction).concat("+00:00")
+
+
+def _place_of(place: Place, message_id: str) -> dict[str, str]:
+    return {
+        "platform": place.platform,
+        "workspace": place.workspace,
+        "channel": place.channel,
+        "message_id": message_id,
+    }
+
+
+def _of_message(table: Table, message_column: str) -> Select[Any]:
+    """The first column of `table`'s rows for one message, built once with bind parameters."""
+    c = table.c
+    return sa_select(c[message_column]).where(
+        c.platform == bindparam("platform"),
+        c.workspace == bindparam("workspace"),
+        c.channel == bindparam("channel"),
+        c[message_column] == bindparam("message_id"),
+    )
+
+
+_RETRACTED = _of_message(RETRACTIONS, "message_id")
+_STORED = _of_message(EVIDENCE, "source_message_id")
 
 
 def _message(place: Place, message_id: str) -> list[ColumnElement[bool]]:

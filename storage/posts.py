@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -13,8 +14,11 @@ from bot.core.model import DailyPost
 from storage.store import Store, utc
 from storage.tables import DailyPostRow, SubscriptionRow
 
+POSTS: Table = DailyPostRow.__table__  # type: ignore[attr-defined]
 
-def _to_domain(row: DailyPostRow) -> DailyPost:
+
+def _to_domain(row: Any) -> DailyPost:
+    """A daily post from its row (an ORM object or a Core row: the same attributes)."""
     assert row.id is not None
     return DailyPost(
         id=row.id,
@@ -27,6 +31,14 @@ def _to_domain(row: DailyPostRow) -> DailyPost:
         message_id=row.message_id,
         lease_until=utc(row.lease_until) if row.lease_until else None,
     )
+
+
+_BY_MESSAGE = sa_select(POSTS).where(
+    POSTS.c.platform == bindparam("platform"),
+    POSTS.c.workspace == bindparam("workspace"),
+    POSTS.c.channel == bindparam("channel"),
+    POSTS.c.message_id == bindparam("message_id"),
+)  # built once: every thread reply looks up its post
 
 
 class Posts(Store):
@@ -168,31 +180,21 @@ class Posts(Store):
             return True
 
     def latest(self, *, platform: str, workspace: str, channel: str) -> DailyPost | None:
-        with self.reading() as session:
-            row = session.exec(
-                select(DailyPostRow)
-                .where(
-                    DailyPostRow.platform == platform,
-                    DailyPostRow.workspace == workspace,
-                    DailyPostRow.channel == channel,
-                )
-                .order_by(col(DailyPostRow.local_date).desc())
-            ).first()
-            return _to_domain(row) if row else None
+        t = POSTS.c
+        row = self.first(
+            sa_select(POSTS)
+            .where(t.platform == platform, t.workspace == workspace, t.channel == channel)
+            .order_by(t.local_date.desc())
+            .limit(1)
+        )
+        return _to_domain(row) if row else None
 
     def by_message(
         self, *, platform: str, workspace: str, channel: str, message_id: str
     ) -> DailyPost | None:
-        with self.reading() as session:
-            row = session.exec(
-                select(DailyPostRow).where(
-                    DailyPostRow.platform == platform,
-                    DailyPostRow.workspace == workspace,
-                    DailyPostRow.channel == channel,
-                    DailyPostRow.message_id == message_id,
-                )
-            ).first()
-            return _to_domain(row) if row else None
+        place = {"platform": platform, "workspace": workspace, "channel": channel}
+        row = self.first(_BY_MESSAGE, place | {"message_id": message_id})
+        return _to_domain(row) if row else None
 
     def on_date(
         self, *, platform: str, workspace: str, channel: str, local_date: date

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import Table, bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from bot.core.model import Subscription
@@ -11,7 +14,8 @@ from storage.store import Store
 from storage.tables import SubscriptionRow
 
 
-def _to_domain(row: SubscriptionRow) -> Subscription:
+def _to_domain(row: Any) -> Subscription:
+    """A subscription from its row (an ORM object or a Core row: the same attributes)."""
     assert row.id is not None
     return Subscription(
         id=row.id,
@@ -27,6 +31,14 @@ def _to_domain(row: SubscriptionRow) -> Subscription:
         notify_nominees=row.notify_nominees,
         private_cases=row.private_cases,
     )
+
+
+_TABLE: Table = SubscriptionRow.__table__  # type: ignore[attr-defined]
+_BY_PLACE = sa_select(_TABLE).where(
+    _TABLE.c.platform == bindparam("platform"),
+    _TABLE.c.workspace == bindparam("workspace"),
+    _TABLE.c.channel == bindparam("channel"),
+)  # built once: every message reads its channel's subscription
 
 
 class Subscriptions(Store):
@@ -88,15 +100,9 @@ class Subscriptions(Store):
             return True
 
     def get(self, *, platform: str, workspace: str, channel: str) -> Subscription | None:
-        with self.reading() as session:
-            row = session.exec(
-                select(SubscriptionRow).where(
-                    SubscriptionRow.platform == platform,
-                    SubscriptionRow.workspace == workspace,
-                    SubscriptionRow.channel == channel,
-                )
-            ).first()
-            return _to_domain(row) if row else None
+        place = {"platform": platform, "workspace": workspace, "channel": channel}
+        row = self.first(_BY_PLACE, place)
+        return _to_domain(row) if row else None
 
     def list(self, *, active_only: bool = True) -> list[Subscription]:
         query = select(SubscriptionRow).order_by(col(SubscriptionRow.id))
