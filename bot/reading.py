@@ -129,13 +129,16 @@ class Reading:
             nominee=scope.person,
             value_key=self.value_key(value),
         )
-        with collector_paused:
-            tally = Tally(self.rubric, selection.value_key)
-            tally.add(self.repo.evidence.counts(selection))
+        evidence = self.repo.evidence
+        with (
+            collector_paused,
+            evidence.newest_meanwhile(selection, NEWEST_CASES) as newest_of,
+        ):
+            tally = Tally(self.rubric, selection.value_key).add(evidence.counts(selection))
             summary = summarise(
                 cycle,
                 tally,
-                self.repo.evidence.newest(selection, NEWEST_CASES, tally.people),
+                newest_of(tally.people),
                 always_include=[scope.person] if scope.person else [],
             )
         self._audit(reader.person, action, scope, cycle, [p.person for p in summary.people])

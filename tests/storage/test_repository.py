@@ -214,3 +214,18 @@ def test_exported_moments_are_the_iso_text_python_writes(repo):
     ]
     assert records[0].updated_at == edited.isoformat() == "2026-11-25T08:15:30.000500+00:00"
     assert records[1].updated_at == "2026-11-23T02:00:05.123000+00:00"
+
+
+def test_newest_cases_read_meanwhile_are_the_same_as_read_after(repo):
+    """PostgreSQL reads the newest cases on a second connection while the counts are read."""
+    post = claim(repo, subscribe(repo))
+    for n in range(5):
+        record(repo, post, message_id=f"m{n}", nominees=("slack:U2", f"slack:U{n + 3}"))
+    people = {nominee for nominee, _key, _cases in repo.evidence.counts(ALL)}
+
+    with repo.evidence.newest_meanwhile(ALL, 3) as newest_of:
+        meanwhile = newest_of(people)
+
+    assert meanwhile == repo.evidence.newest(ALL, 3, people)
+    assert len(meanwhile["slack:U2"]) == 3
+    assert set(meanwhile) == people
