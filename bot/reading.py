@@ -175,7 +175,7 @@ class Reading:
     def export(self, actor: str, cycle: Cycle) -> Iterator[EvidenceRecord]:
         """Every case in the cycle, for an operator (the CLI); the export is audited."""
         self._audit(actor, "export", Scope(), cycle, [])
-        yield from self.repo.evidence.export(
+        yield from self.repo.exports.records(
             EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
         )
 
@@ -186,7 +186,7 @@ class Reading:
         """
         self._audit(actor, "export", Scope(), cycle, [])
         labels = {c.key: (c.value_key, str(c.level), c.title_zh) for c in self.rubric.criteria}
-        return self.repo.evidence.write_csv(
+        return self.repo.exports.write_csv(
             EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on),
             out,
             leading=cycle.id,

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from storage import migrate
 from storage.engine import WRITE, make_engine
 from storage.evidence import Evidence
+from storage.exports import Exports
 from storage.governance import Governance
 from storage.people import People
 from storage.posts import Posts
@@ -26,6 +27,7 @@ class Repository:
     subscriptions: Subscriptions
     posts: Posts
     evidence: Evidence
+    exports: Exports
     governance: Governance
     people: People
 
@@ -36,6 +38,7 @@ class Repository:
             subscriptions=Subscriptions(engine),
             posts=Posts(engine),
             evidence=Evidence(engine),
+            exports=Exports(engine),
             governance=Governance(engine),
             people=People(engine),
         )

@@ -25,7 +25,7 @@ def _stories(runtime: Runtime) -> list[str]:
     from storage.evidence import EvidenceFilter
 
     every = EvidenceFilter(starts_on=date(2000, 1, 1), ends_on=date(2100, 1, 1))
-    return [r.story for r in runtime.repo.evidence.export(every)]
+    return [r.story for r in runtime.repo.exports.records(every)]
 
 
 def test_retention_deletes_closed_cycles_past_the_period_and_audits_it(runtime: Runtime, clock):

@@ -168,7 +168,7 @@ class SlackWorld:
         from storage.evidence import EvidenceFilter
 
         cycle = quarter_of(self.clock.now().date())
-        records = self.repo.evidence.export(
+        records = self.repo.exports.records(
             EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
         )
         return [(r.nominee, r.nominator, r.story) for r in records]

@@ -154,7 +154,7 @@ def test_erasing_a_person_removes_their_cases_and_hides_their_name(repo):
 
     removed, renamed = repo.evidence.erase_person(person="slack:U2", pseudonym="erased:x", now=NOW)
 
-    records = list(repo.evidence.export(ALL))
+    records = list(repo.exports.records(ALL))
     assert (removed, renamed) == (1, 1)
     assert [(r.nominee, r.nominator) for r in records] == [("slack:U3", "erased:x")]
 
@@ -207,7 +207,7 @@ def test_exported_moments_are_the_iso_text_python_writes(repo):
     edited = datetime(2026, 11, 25, 8, 15, 30, 500, tzinfo=UTC)
     repo.evidence.edit(place=PLACE, message_id="m0", nominees=["slack:U2"], story="new", now=edited)
 
-    records = list(repo.evidence.export(ALL))
+    records = list(repo.exports.records(ALL))
 
     assert [(r.nominated_on, r.created_at) for r in records] == [
         ("2026-11-23", m.astimezone(UTC).isoformat()) for m in moments

@@ -1,0 +1,223 @@
+"""Exports: every case of a selection, as records or as CSV written by the database.
+
+A million cases must leave in seconds and in constant memory, so the database does the
+per-value work: dates as ISO text (both), the CSV itself (COPY on PostgreSQL; on SQLite, fields
+quoted in SQL as Python's csv module quotes them).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator, Mapping
+from typing import Any, TextIO
+
+from sqlalchemy import String, and_, case, extract, func, literal, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import Select
+
+from bot.core.model import EvidenceRecord
+from storage.evidence import EVIDENCE, EvidenceFilter
+from storage.store import Store
+
+EXPORT_BATCH = 10_000
+
+
+class Exports(Store):
+    def records(self, selection: EvidenceFilter) -> Iterator[EvidenceRecord]:
+        """Every case in the selection, oldest first, fetched in batches (constant memory).
+
+        A million cases: the database writes the dates as ISO text, and the rows are read from
+        the driver's cursor as they are, with no per-value conversion in Python.
+        """
+        e = EVIDENCE
+        text = _IsoText(self.engine.dialect.name)
+        columns = [
+            text.day(e.c[name]) if name == "nominated_on"
+            else text.moment(e.c[name]) if name in ("created_at", "updated_at")
+            else e.c[name]
+            for name in EvidenceRecord._fields
+        ]  # fmt: skip
+        last_id = 0
+        while True:
+            query = (
+                sa_select(e.c.id, *columns)
+                .where(*selection.clauses(), e.c.id > last_id)
+                .order_by(e.c.id)
+                .limit(EXPORT_BATCH)
+            )
+            with self.engine.connect() as connection:
+                rows = connection.execute(query).cursor.fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield EvidenceRecord._make(row[1:])
+            last_id = rows[-1][0]
+
+    def write_csv(
+        self,
+        selection: EvidenceFilter,
+        out: TextIO,
+        *,
+        leading: str,
+        labels: Mapping[str, tuple[str, str, str]],
+    ) -> int:
+        """Write the selection's export rows to `out` as CSV lines (LF), oldest first.
+
+        Each row: `leading` (the cycle), the date, nominee, nominator, value, level and
+        criterion title (`labels` by criterion key; unknown keys are split at ':'), story,
+        platform, workspace, channel, message id, link, created and updated (ISO 8601 UTC).
+        The database writes the lines: PostgreSQL with COPY, SQLite with SQL quoting the
+        fields as Python's csv module does. Returns how many rows were written.
+        """
+        sheet = _Sheet(self.engine.dialect.name, leading, labels)
+        if sheet.postgres:
+            return self._copy_csv(sheet.rows(selection), out)
+        # SQLite: the database quotes the stored text and writes the dates; the cycle and the
+        # rubric's labels (a few dozen distinct cells) are added here, from a dict.
+        start = _csv_cell(leading) + ","
+        middle: dict[str, str] = {}
+        count, last_id = 0, 0
+        while True:
+            query = sheet.parts(selection, after=last_id, limit=EXPORT_BATCH)
+            with self.engine.connect() as connection:
+                rows = connection.execute(query).cursor.fetchall()
+            if not rows:
+                return count
+            for _id, head, key, tail in rows:
+                label = middle.get(key)
+                if label is None:
+                    label = middle[key] = ",".join(map(_csv_cell, _label_of(key, labels)))
+                out.write(f"{start}{head},{label},{tail}\n")
+            count += len(rows)
+            last_id = rows[-1][0]
+
+    def _copy_csv(self, query: Select[Any], out: TextIO) -> int:
+        compiled = query.compile(dialect=self.engine.dialect)
+        statement = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)"
+        with self.engine.connect() as connection:
+            cursor = connection.connection.cursor()
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            with cursor.copy(statement, compiled.params) as copy:
+                for block in copy:
+                    out.write(decoder.decode(block))
+            out.write(decoder.decode(b"", final=True))
+            return int(cursor.rowcount)
+
+
+class _Sheet:
+    """The export's columns as SQL text, for one dialect."""
+
+    def __init__(self, dialect: str, leading: str, labels: Mapping[str, tuple[str, str, str]]):
+        self.postgres = dialect == "postgresql"
+        self.iso = _IsoText(dialect)
+        self.leading = leading
+        self.labels = labels
+
+    def _label(self, key: ColumnElement[str], part: int) -> ColumnElement[str]:
+        """Value, level or title (part 0, 1, 2) of a criterion key (PostgreSQL)."""
+        known = {k: label[part] for k, label in self.labels.items()}
+        fallback = literal("") if part == 2 else func.split_part(key, ":", part + 1)
+        return case(known, value=key, else_=fallback) if known else fallback
+
+    def cells(self) -> list[ColumnElement[Any]]:
+        """Every cell of a row (PostgreSQL, for COPY)."""
+        c = EVIDENCE.c
+        return [
+            literal(self.leading, String), self.iso.day(c.nominated_on), c.nominee, c.nominator,
+            self._label(c.criterion_key, 0), self._label(c.criterion_key, 1),
+            self._label(c.criterion_key, 2), c.story, c.platform, c.workspace, c.channel,
+            c.source_message_id, c.link, self.iso.moment(c.created_at),
+            self.iso.moment(c.updated_at),
+        ]  # fmt: skip
+
+    def rows(self, selection: EvidenceFilter) -> Select[Any]:
+        """For COPY: empty text as NULL, which COPY leaves unquoted as Python's csv does."""
+        cells = [func.nullif(cell, "") for cell in self.cells()]
+        return sa_select(*cells).where(*selection.clauses()).order_by(EVIDENCE.c.id)
+
+    def parts(self, selection: EvidenceFilter, *, after: int, limit: int) -> Select[Any]:
+        """(id, "date,nominee,nominator", criterion key, "story,…,updated") as CSV text,
+        in batches after the id `after` (SQLite)."""
+        c = EVIDENCE.c
+        head = self.iso.day(c.nominated_on).concat(",").concat(_joined([c.nominee, c.nominator]))
+        tail = (
+            _joined([c.story, c.platform, c.workspace, c.channel, c.source_message_id, c.link])
+            .concat(",")
+            .concat(self.iso.moment(c.created_at))
+            .concat(",")
+            .concat(self.iso.moment(c.updated_at))
+        )
+        return (
+            sa_select(c.id, head, c.criterion_key, tail)
+            .where(*selection.clauses(), c.id > after)
+            .order_by(c.id)
+            .limit(limit)
+        )
+
+
+def _joined(columns: list[ColumnElement[str]]) -> ColumnElement[str]:
+    """Stored text columns as CSV fields joined by commas."""
+    line = _quoted(func.coalesce(columns[0], ""))
+    for column in columns[1:]:
+        line = line.concat(",").concat(_quoted(func.coalesce(column, "")))
+    return line
+
+
+def _csv_cell(text: str) -> str:
+    """A CSV field as Python's csv module writes it (see _quoted, its SQL twin)."""
+    if any(mark in text for mark in _CSV_MARKS):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+_CSV_MARKS = ('"', ",", "\n", "\r")
+
+
+def _label_of(key: str, labels: Mapping[str, tuple[str, str, str]]) -> tuple[str, str, str]:
+    """(value, level, title) of a criterion key; a key no longer in the rubric is split."""
+    found = labels.get(key)
+    if found is not None:
+        return found
+    return key.split(":")[0], key.split(":")[-1], ""
+
+
+def _quoted(text: ColumnElement[str]) -> ColumnElement[str]:
+    """A CSV field as Python's csv module writes it: quoted (and quotes doubled) only when it
+    holds a comma, a quote or a line break."""
+    needs = or_(*(func.instr(text, mark) > 0 for mark in _CSV_MARKS))
+    doubled = func.replace(text, '"', '""')
+    return case((needs, literal('"').concat(doubled).concat('"')), else_=text)
+
+
+class _IsoText:
+    """SQL that writes a stored date or moment as the ISO text Python's isoformat() gives.
+
+    Moments are UTC: `YYYY-MM-DDTHH:MM:SS+00:00`, with `.ffffff` only when there are
+    microseconds. SQLite keeps moments as text (`YYYY-MM-DD HH:MM:SS.ffffff`, or with an
+    offset); PostgreSQL as timestamptz.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgresql"
+
+    def day(self, column: ColumnElement[Any]) -> ColumnElement[str]:
+        if self.postgres:
+            return func.to_char(column, "YYYY-MM-DD")
+        return func.date(column)
+
+    def moment(self, column: ColumnElement[Any]) -> ColumnElement[str]:
+        if self.postgres:
+            at_utc = func.timezone("UTC", column)
+            seconds = func.to_char(at_utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+            micros = func.mod(extract("microseconds", at_utc), 1_000_000)
+            fraction = case((micros != 0, func.to_char(at_utc, ".US")), else_="")
+        else:
+            seconds = func.strftime("%Y-%m-%dT%H:%M:%S", column)
+            digits = func.substr(column, 21, 6)
+            fraction = case(
+                (and_(func.substr(column, 20, 1) == ".", digits != "000000"),
+                 func.substr(column, 20, 7)),
+                else_="",
+            )  # fmt: skip
+        return seconds.concat(fraction).concat("+00:00")
