@@ -6,7 +6,7 @@ person, so a summary of a whole organisation never loads every story.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from bot.core.ceiling import evidence_ceiling
 from bot.core.cycles import Cycle
-from bot.core.rubric import Criterion, Rubric, Value
+from bot.core.rubric import Rubric, Value
 
 NEWEST_CASES = 3
 
@@ -106,7 +106,10 @@ def summarise(
     order = sorted(counts, key=lambda p: (-totals[p], p))
     rows = [counts[person] for person in order]
     # Value by value over everyone (loops in C): each person's value summaries, in order.
-    per_value = [_Column(value, tally.criteria).summaries(rows) for value in tally.values]
+    per_value, first = [], 0
+    for value in tally.values:  # each value's criteria sit side by side in a tally row
+        per_value.append(_Column(value, first).summaries(rows))
+        first += len(value.criteria)
     by_person = list(zip(*per_value, strict=True)) if per_value else [() for _ in order]
     known = tally.criteria_keys
     people = []
@@ -126,12 +129,13 @@ def summarise(
 class _Column:
     """One value's slice of a tally row, and the summaries of the patterns seen so far."""
 
-    def __init__(self, value: Value, criteria: Sequence[Criterion]) -> None:
-        first = next(i for i, c in enumerate(criteria) if c.value_key == value.key)
+    def __init__(self, value: Value, first: int) -> None:
         span = range(first, first + len(value.criteria))
         self.value = value
-        self.levels = [criteria[i].level for i in span]
-        self.pick = itemgetter(*span) if len(span) > 1 else (lambda row: (row[first],))
+        self.levels = [c.level for c in value.criteria]
+        self.pick: Callable[[Sequence[int]], tuple[int, ...]] = (
+            itemgetter(*span) if len(span) > 1 else lambda row: tuple(row[i] for i in span)
+        )
         self.seen: dict[tuple[int, ...], ValueSummary] = {}
 
     def summaries(self, rows: Sequence[Sequence[int]]) -> list[ValueSummary]:
