@@ -180,7 +180,12 @@ def _serve(
     if dingtalk is not None:
         from bot.adapters.dingtalk.callback import Callbacks
 
-        callbacks = Callbacks(settings.dingtalk_client_secret, dingtalk.receive)
+        callbacks = Callbacks(
+            settings.dingtalk_client_secret,
+            dingtalk.receive_callback,
+            trust=runtime.repo.trust,
+            clock=runtime.clock,
+        )
         print(f"values-bot: DingTalk callbacks on http://{host}:{port}/dingtalk/events", flush=True)
     if slack is not None:
         print(
@@ -216,6 +221,7 @@ def _socket(settings: Settings, slack: SlackBot | None, dingtalk: DingTalkBot | 
     if dingtalk is not None:
         from bot.adapters.dingtalk.stream import stream_client
 
+        dingtalk.replay_spool()  # acknowledged before a crash, never stored: stored now
         client = stream_client(settings, dingtalk)
         thread = threading.Thread(target=client.start_forever, name="dingtalk-stream", daemon=True)
         thread.start()

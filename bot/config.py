@@ -46,6 +46,9 @@ class Settings:
     platforms: tuple[str, ...] = ()
     fanout_concurrency: int = 8
     retention_days: int = 0  # 0: keep evidence; else delete it this long after its cycle closed
+    cycle_grace_days: int = 3  # workdays after a cycle ends during which its evidence may change
+    spool_dir: str = "values-bot-spool"  # Stream messages acknowledged but not yet stored
+    metrics_token: str = ""  # a bearer token /metrics requires, when set
     slack_bot_token: str = ""
     slack_app_token: str = ""
     slack_signing_secret: str = ""
@@ -159,6 +162,9 @@ class Settings:
             platforms=platforms,
             fanout_concurrency=number("BOT_FANOUT_CONCURRENCY", 8, 1),
             retention_days=number("BOT_RETENTION_DAYS", 0, 0),
+            cycle_grace_days=number("BOT_CYCLE_GRACE_DAYS", 3, 0),
+            spool_dir=environ.get("BOT_SPOOL_DIR", "").strip() or "values-bot-spool",
+            metrics_token=environ.get("BOT_METRICS_TOKEN", "").strip(),
             slack_bot_token=environ.get("SLACK_BOT_TOKEN", "").strip(),
             slack_app_token=environ.get("SLACK_APP_TOKEN", "").strip(),
             slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),

@@ -53,6 +53,11 @@ class DeliveryRefused(Exception):
         self.reason = reason
 
 
+class DeliveryUnknown(Exception):
+    """The request may have reached a platform that cannot be asked afterwards (DingTalk: a
+    read timeout or a 5xx answer). The post is marked `unknown` at once and never sent again."""
+
+
 class DeliveryUnconfirmed(Exception):
     """The platform never confirmed the post; the claim stays until the reconciler settles it."""
 
@@ -122,6 +127,18 @@ class DailyPosts:
             self.repo.posts.release(post_id=post.id)
             METRICS.posts.inc(platform=post.platform, outcome="refused")
             raise
+        except DeliveryUnknown as error:
+            self.repo.posts.settle(post_id=post.id, status="unknown")
+            METRICS.posts.inc(platform=post.platform, outcome="unknown")
+            log.warning(
+                "daily post %s %s %s may or may not have arrived (%s); marked unknown, "
+                "not sent again",
+                post.platform,
+                post.channel,
+                post.local_date,
+                error,
+            )
+            return
         except Exception:
             METRICS.posts.inc(platform=post.platform, outcome="failed")
             raise

@@ -69,11 +69,16 @@ class ValuesService:
             return self._edit(incoming)
         return self._new(incoming)
 
-    def _post_for(self, incoming: Incoming) -> DailyPost | None:
+    def _post_for(self, incoming: Incoming, said_on: date) -> DailyPost | None:
+        """The post a message answers: its thread's, or the channel's post that was current
+        when the message was said (a late delivery still finds its own day's post)."""
         place = incoming.place
         if incoming.thread_of is None:
             return self.repo.posts.latest(
-                platform=place.platform, workspace=place.workspace, channel=place.channel
+                platform=place.platform,
+                workspace=place.workspace,
+                channel=place.channel,
+                on_or_before=said_on,
             )
         return self.repo.posts.by_message(
             platform=place.platform,
@@ -92,11 +97,11 @@ class ValuesService:
         )
 
     def _new(self, incoming: Incoming) -> list[Reply]:
-        post = self._post_for(incoming)
+        said_on = self._local_date(incoming)
+        post = self._post_for(incoming, said_on)
         if post is None:
             key = "refusal_no_post" if incoming.thread_of is None else "refusal_not_daily_post"
             return [Reply(key)]
-        said_on = self._local_date(incoming)
         if incoming.thread_of is None and not self._answerable(post, said_on):
             return [Reply("refusal_post_too_old", {"date": post.local_date.isoformat()})]
         parsed = self._parse(incoming)

@@ -179,14 +179,16 @@ class Posts(Store):
             session.delete(row)
             return True
 
-    def latest(self, *, platform: str, workspace: str, channel: str) -> DailyPost | None:
+    def latest(
+        self, *, platform: str, workspace: str, channel: str, on_or_before: date | None = None
+    ) -> DailyPost | None:
+        """The channel's newest post; with `on_or_before`, the newest one of that day or earlier
+        (the post that was current when a late-delivered message was said)."""
         t = POSTS.c
-        row = self.first(
-            sa_select(POSTS)
-            .where(t.platform == platform, t.workspace == workspace, t.channel == channel)
-            .order_by(t.local_date.desc())
-            .limit(1)
-        )
+        clauses = [t.platform == platform, t.workspace == workspace, t.channel == channel]
+        if on_or_before is not None:
+            clauses.append(t.local_date <= on_or_before)
+        row = self.first(sa_select(POSTS).where(*clauses).order_by(t.local_date.desc()).limit(1))
         return _to_domain(row) if row else None
 
     def by_message(

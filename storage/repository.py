@@ -15,6 +15,7 @@ from storage.governance import Governance
 from storage.people import People
 from storage.posts import Posts
 from storage.subscriptions import Subscriptions
+from storage.trust import Trust
 
 
 class SchemaOutdated(RuntimeError):
@@ -30,6 +31,7 @@ class Repository:
     exports: Exports
     governance: Governance
     people: People
+    trust: Trust
 
     @classmethod
     def on(cls, engine: Engine) -> Repository:
@@ -41,6 +43,7 @@ class Repository:
             exports=Exports(engine),
             governance=Governance(engine),
             people=People(engine),
+            trust=Trust(engine),
         )
 
     def close(self) -> None:

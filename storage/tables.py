@@ -142,3 +142,32 @@ class PersonNameRow(SQLModel, table=True):
     person: str = Field(primary_key=True, max_length=96)
     name: str = Field(max_length=200)
     updated_at: datetime
+
+
+class RequestSeenRow(SQLModel, table=True):
+    """A signed request's (timestamp, signature) pair, accepted once while it could be replayed."""
+
+    __tablename__ = "request_seen"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    digest: str = Field(primary_key=True, max_length=64)  # sha256 of timestamp and signature
+    expires_at: datetime = Field(index=True)
+
+
+class ErasedPersonRow(SQLModel, table=True):
+    """Someone erased by `forget`: their keyed pseudonym only, never their id."""
+
+    __tablename__ = "erased_person"
+
+    pseudonym: str = Field(primary_key=True, max_length=96)
+    erased_at: datetime
+
+
+class ServerSecretRow(SQLModel, table=True):
+    """Secrets the server makes for itself on first start (the pseudonym key)."""
+
+    __tablename__ = "server_secret"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    created_at: datetime

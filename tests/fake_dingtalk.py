@@ -61,6 +61,7 @@ class FakeDingTalk:
         self.flow_controlled: dict[str, int] = {}  # staffId -> times to answer "flow-controlled"
         self.throttle_every = 0  # answer every n-th send with 429
         self.fail_sends = 0  # answer the next n sends with 500
+        self.send_delay = 0.0  # seconds a group message takes to be answered (it is delivered)
         self.files: dict[str, bytes] = {}
         self.verbose = False
         self._tokens: dict[str, float] = {}  # token -> monotonic expiry
@@ -206,6 +207,8 @@ class FakeDingTalk:
             group = call.body.get("openConversationId")
             if self.groups is not None and group not in self.groups:
                 return 400, {"code": "resource.not.found", "message": "机器人不在该群中"}
+            if self.send_delay:
+                time.sleep(self.send_delay)  # delivered, but the answer comes late
             return 200, {"processQueryKey": f"pqk-{next(self._counter)}"}
         if path == "/v1.0/robot/oToMessages/batchSend":
             users = call.body.get("userIds") or []

@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import time
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from bot.web import WebApp
 from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, FakeDingTalk
-from tests.fakes import FakeClock, settle
+from tests.fakes import FakeClock, settle, shanghai
 from tests.serving import served
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -43,14 +43,24 @@ ADMIN, MANAGER, MEMBER, NOMINEE, OTHER = (
     "0505other",
 )
 _ids = itertools.count(1)
+_stamps = itertools.count(1)
+DEFAULT_NOW_MS = int(shanghai(2026, 11, 23, 10, 0).timestamp() * 1000)  # the `clock` fixture
 
 
 def sample(name: str) -> dict[str, Any]:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
-def signed(secret: str = CLIENT_SECRET, *, age_ms: int = 0) -> dict[str, str]:
-    stamp = str(int(time.time() * 1000) - age_ms)
+def signed(
+    secret: str = CLIENT_SECRET, *, age_ms: int = 0, now_ms: int | None = None
+) -> dict[str, str]:
+    """Headers as DingTalk signs them; `now_ms` defaults to the test clock's start.
+
+    Each call signs a different millisecond (up to 30 s before `now_ms`), as real callbacks
+    do: a pair is accepted once.
+    """
+    base = DEFAULT_NOW_MS if now_ms is None else now_ms
+    stamp = str(base - age_ms - next(_stamps) % 30_000)
     return {"content-type": "application/json", "timestamp": stamp, "sign": sign(stamp, secret)}
 
 
@@ -62,6 +72,7 @@ class DingTalkWorld:
     url: str
     http: httpx.Client
     clock: FakeClock
+    posted: list[Any] = field(default_factory=list)  # the daily posts' calls
 
     @property
     def repo(self) -> Repository:
@@ -110,9 +121,29 @@ class DingTalkWorld:
         self, body: dict[str, Any], *, headers: dict[str, str] | None = None
     ) -> httpx.Response:
         raw = json.dumps(body, ensure_ascii=False).encode()
-        return self.http.post(
-            self.url, content=raw, headers=signed() if headers is None else headers
-        )
+        if headers is None:
+            headers = signed(now_ms=int(self.clock.now().timestamp() * 1000))
+        return self.http.post(self.url, content=raw, headers=headers)
+
+    def answers(self, *, private: bool = True) -> list[str]:
+        """What the bot said, oldest first: in groups (daily posts left out), through session
+        webhooks and, unless `private` is False, one-to-one."""
+        self.settle()
+        posts = {id(call) for call in self.posted}
+        paths = ["/robot/sendBySession", "/v1.0/robot/groupMessages/send"]
+        if private:
+            paths.append("/v1.0/robot/oToMessages/batchSend#delivered")
+        calls = [
+            call
+            for path in paths
+            for call in self.fake.of(path)
+            if id(call) not in posts and (call.status in (0, 200))
+        ]
+        return self.fake.texts(sorted(calls, key=lambda call: call.at))
+
+    def private_answers(self, staff: str) -> list[str]:
+        self.settle()
+        return self.fake.texts(self.fake.direct_messages(staff))
 
     def settle(self) -> None:
         """Wait until every answer the bot queued has been sent."""
@@ -137,6 +168,7 @@ class DingTalkWorld:
         sub = self.subscribe(conversation, **switches)
         outcome = self.runtime.posts.post_now(sub, self.bot.poster())
         assert outcome.post is not None
+        self.posted += self.fake.group_messages(conversation)[-1:]
 
     def evidence(self) -> list[tuple[str, str, str]]:
         """(nominee, nominator, story) of every active case, oldest first."""
@@ -151,6 +183,7 @@ class DingTalkWorld:
 
 
 def dingtalk_settings(fake: FakeDingTalk, database_url: str, **extra: Any) -> Settings:
+    extra.setdefault("spool_dir", tempfile.mkdtemp(prefix="values-bot-spool-"))
     return Settings(
         database_url=database_url,
         locale=extra.pop("locale", "zh"),
@@ -193,7 +226,12 @@ def world(
     )
     app = WebApp(
         slack=None,
-        dingtalk=Callbacks(settings.dingtalk_client_secret, bot.receive),
+        dingtalk=Callbacks(
+            settings.dingtalk_client_secret,
+            bot.receive_callback,
+            trust=runtime.repo.trust,
+            clock=clock,
+        ),
         health=lambda: health_report(runtime),
     )
     with served(app) as base, httpx.Client(timeout=10) as client:

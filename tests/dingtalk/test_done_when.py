@@ -93,7 +93,9 @@ def test_the_done_when_day(
 
     def send(body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
         raw = json.dumps(body, ensure_ascii=False).encode()
-        return http.post(server, content=raw, headers=signed() if headers is None else headers)
+        if headers is None:
+            headers = signed(now_ms=int(time.time() * 1000))
+        return http.post(server, content=raw, headers=headers)
 
     # a group is subscribed; `values-bot post` sends the markdown post with the cached token
     assert (
@@ -127,7 +129,10 @@ def test_the_done_when_day(
     # a bad or stale signature gets 401 and stores nothing
     forged = callback(f"@王五 {STORY}（伪造）", sender=MEMBER, at=(NOMINEE,))
     assert send(forged, signed("forged secret")).status_code == 401
-    assert send(forged, signed(age_ms=2 * 3_600_000)).status_code == 401
+    assert (
+        send(forged, signed(age_ms=2 * 3_600_000, now_ms=int(time.time() * 1000))).status_code
+        == 401
+    )
     assert len(cases()) == 1
 
     # `summary` one-to-one: refused for a member, answered for a manager (granted by CLI)

@@ -126,17 +126,22 @@ def test_one_to_one_batches_hold_at_most_twenty_people(
     assert sorted(result.sent) == sorted(people)
 
 
-def test_throttling_and_server_errors_are_waited_out(
+def test_throttling_is_waited_out_but_a_server_error_is_never_sent_again(
     api: OpenApi, fake_dingtalk: FakeDingTalk
 ) -> None:
+    """A 429 provably did not post; a 500 may have: group messages are not repeated after it."""
     fake_dingtalk.throttle_every = 3
-    fake_dingtalk.fail_sends = 2
     for n in range(6):
         api.send_group(GROUP, "sampleMarkdown", {"title": "x", "text": f"message {n}"})
     attempts = fake_dingtalk.of("/v1.0/robot/groupMessages/send")
-    assert {c.status for c in attempts} == {200, 429, 500}
+    assert {c.status for c in attempts} == {200, 429}
     delivered = [c.param["text"] for c in fake_dingtalk.group_messages(GROUP)]
     assert delivered == [f"message {n}" for n in range(6)]  # each once, in order
+    fake_dingtalk.throttle_every, fake_dingtalk.fail_sends = 0, 2
+    with pytest.raises(DingTalkError) as failed:
+        api.send_group(GROUP, "sampleMarkdown", {"title": "x", "text": "after a 500"})
+    assert failed.value.status == 500
+    assert len(fake_dingtalk.of("/v1.0/robot/groupMessages/send")) == len(attempts) + 1
 
 
 def test_a_message_over_fifteen_thousand_bytes_is_never_sent(

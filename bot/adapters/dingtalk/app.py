@@ -1,9 +1,16 @@
 """The DingTalk adapter: one handler for robot messages from Stream mode and HTTP callbacks.
 
-`receive(payload)` reads the message and stores a nomination at once (so an HTTP callback is
-answered only after the case is safe); every answer to DingTalk (confirmations, refusals,
-summaries, notices) runs afterwards on a small worker pool. Groups get nominations and
-subscriptions; `me`, `summary` and `export` are answered only one-to-one.
+`receive(payload)` (Stream) and `receive_callback(payload)` (HTTP) read the message and store a
+nomination at once, so DingTalk gets its acknowledgement only once the case is safe; every
+answer to DingTalk (confirmations, refusals, summaries, notices) runs afterwards on a small
+worker pool. Groups get nominations and subscriptions; `me`, `summary` and `export` are
+answered only one-to-one, through the OpenAPI, to the sender.
+
+An HTTP callback's body is not covered by its signature, so in that mode nothing is ever sent
+to an address taken from the body: its sessionWebhook is dropped on arrival. In Stream mode
+(authenticated by the socket) a sessionWebhook is used only when it is DingTalk's own session
+endpoint. A message that cannot be stored is refused to an HTTP callback (DingTalk delivers it
+again) and kept in the durable spool in Stream mode (replayed on the next start).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -24,6 +32,7 @@ from bot.adapters.dingtalk.poster import DingTalkPoster
 from bot.adapters.dingtalk.render import DingTalkRenderer, Markdown
 from bot.adapters.dingtalk.translate import PLATFORM, Message, staff_id
 from bot.adapters.outage import StoreLater, database_away
+from bot.adapters.spool import Spool
 from bot.config import Settings
 from bot.core.commands import CommandError, parse_command
 from bot.core.messages import Incoming, Reply
@@ -55,7 +64,14 @@ def credentials(settings: Settings) -> Credentials:
 
 
 class DingTalkBot:
-    def __init__(self, runtime: Runtime, *, api: OpenApi | None = None, workers: int = 8) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        api: OpenApi | None = None,
+        workers: int = 8,
+        spool: Spool | None = None,
+    ) -> None:
         self.rt = runtime
         settings = runtime.settings
         self.api = api or OpenApi(credentials(settings))
@@ -71,6 +87,7 @@ class DingTalkBot:
         self._lookup_lock = threading.Lock()
         self._waiting: dict[str, Message] = {}  # kept while the database is away, by msgId
         self.retry = StoreLater(runtime.service.handle, self._after_retry, name="dingtalk")
+        self.spool = spool if spool is not None else Spool(settings.spool_dir)
 
     def poster(self) -> Poster:
         return self._poster
@@ -90,11 +107,33 @@ class DingTalkBot:
     # ---- one robot message ----------------------------------------------------------------------
 
     def receive(self, payload: Any) -> None:
-        """Handle one robot message (a Stream frame's data or an HTTP callback's body)."""
+        """Handle one robot message from Stream mode (authenticated by the socket)."""
+        self._receive(payload, stream=True)
+
+    def receive_callback(self, payload: Any) -> None:
+        """Handle one HTTP callback body: unauthenticated, so no address in it is ever used.
+
+        Raises when the message could not be stored, so DingTalk is told to deliver it again.
+        """
+        self._receive(payload, stream=False)
+
+    def replay_spool(self) -> int:
+        """Hand every message kept in the spool (acknowledged, never stored) to the bot again."""
+        count = 0
+        for payload in self.spool.waiting():
+            self._receive(payload, stream=True)
+            count += 1
+        if count:
+            log.warning("dingtalk: %d message(s) from the spool handed in again", count)
+        return count
+
+    def _receive(self, payload: Any, *, stream: bool) -> None:
         message = translate.message(payload, robot_code=self.robot_code, now=self.rt.clock.now())
         if message is None:
             log.info("dingtalk: a callback without conversation, sender or msgId: ignored")
             return
+        if not stream:
+            message = replace(message, session_webhook="", session_expires=None)
         if self._seen_recently(message.message_id):
             log.info("dingtalk: %s delivered again: nothing to do", message.message_id)
             return
@@ -106,7 +145,7 @@ class DingTalkBot:
         elif not message.group:
             self.later(self._say, message, [self.render.plain("dingtalk_direct_hint")])
         else:
-            self._nomination(message)
+            self._nomination(message, payload if stream else None)
         self._remember(message.message_id)  # only once handled: a failed try can be repeated
 
     def _seen_recently(self, message_id: str) -> bool:
@@ -123,7 +162,8 @@ class DingTalkBot:
                     break
                 del self._seen[oldest]
 
-    def _nomination(self, message: Message) -> None:
+    def _nomination(self, message: Message, frame: dict[str, Any] | None) -> None:
+        """Store a nomination. `frame`: the Stream payload, spooled if it cannot be stored."""
         incoming = Incoming(
             place=message.place,
             author=message.author,
@@ -135,15 +175,19 @@ class DingTalkBot:
         try:
             replies = self.rt.service.handle(incoming)  # stored before the acknowledgement
         except Exception as error:
-            if not database_away(error):
-                raise
+            if not database_away(error) or frame is None:
+                raise  # an HTTP callback: answered non-2xx, and DingTalk delivers it again
+            self.spool.keep(incoming.message_id, frame)  # acknowledged: must survive a crash
             self._waiting[incoming.message_id] = message
             if self.retry.keep(incoming):
                 self.later(self._say, message, [self.render.plain("store_retrying")])
             return
+        if frame is not None:
+            self.spool.done(incoming.message_id)  # kept by an earlier try, perhaps
         self._answer(message, incoming, replies)
 
     def _after_retry(self, incoming: Incoming, replies: list[Reply]) -> None:
+        self.spool.done(incoming.message_id)
         message = self._waiting.pop(incoming.message_id, None)
         if message is not None:
             self._answer(message, incoming, replies)
@@ -287,9 +331,7 @@ class DingTalkBot:
                 self._send_direct(message, part)
 
     def _say_privately(self, message: Message, parts: list[Markdown]) -> None:
-        if not message.group:
-            self._say(message, parts)
-            return
+        """One-to-one, through the OpenAPI, to the sender: never to an address from the body."""
         for part in parts:
             self._send_direct(message, part)
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -26,6 +26,7 @@ TOKEN_MARGIN = 300.0  # refresh this many seconds before DingTalk says the token
 BATCH = 20
 RETRIES = 4  # throttled or failing calls, and flow-controlled users
 MAX_PARAM_BYTES = 15_000
+SESSION_PATH = "/robot/sendBySession"
 
 
 class DingTalkError(OSError):
@@ -112,28 +113,35 @@ class OpenApi:
 
     # ---- calls ------------------------------------------------------------------------------
 
-    def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST to the OpenAPI with the token; a refused token is renewed once, throttling waited out."""
+    def call(self, path: str, body: dict[str, Any], *, once: bool = False) -> dict[str, Any]:
+        """POST to the OpenAPI with the token; a refused token is renewed once, throttling waited out.
+
+        `once`: the call must not be repeated unless it provably did not arrive (a refused
+        connection, an explicit throttling answer); a read timeout or a 5xx is raised at once.
+        """
         token = self.token()
         try:
-            return self._post(path, body, token=token)
+            return self._post(path, body, token=token, once=once)
         except DingTalkError as error:
             if not _token_refused(error.status, error.code, error.message):
                 raise
             log.info("dingtalk: the access token was refused; fetching a new one")
             self.forget_token(token)
-            return self._post(path, body, token=self.token())
+            return self._post(path, body, token=self.token(), once=once)
 
-    def _post(self, path: str, body: dict[str, Any], *, token: str | None) -> dict[str, Any]:
+    def _post(
+        self, path: str, body: dict[str, Any], *, token: str | None, once: bool = False
+    ) -> dict[str, Any]:
         headers = {"x-acs-dingtalk-access-token": token} if token else {}
         url = self.creds.api_url + path
         for attempt in range(RETRIES + 1):
             try:
                 response = self.http.post(url, json=body, headers=headers)
             except httpx.TransportError as error:
-                if attempt == RETRIES:
-                    # a refused connection sent nothing; a timeout may have been delivered
-                    code = "Unreachable" if isinstance(error, httpx.ConnectError) else "NoAnswer"
+                # a refused connection sent nothing; a timeout may have been delivered
+                unsent = isinstance(error, httpx.ConnectError)
+                if attempt == RETRIES or (once and not unsent):
+                    code = "Unreachable" if unsent else "NoAnswer"
                     raise DingTalkError(0, code, str(error) or type(error).__name__) from error
                 self.sleep(self.backoff * 2**attempt)
                 continue
@@ -141,7 +149,9 @@ class OpenApi:
             if response.status_code < 300:
                 return answer
             code, message = str(answer.get("code", "")), str(answer.get("message", ""))
-            retry = _throttled(response.status_code, code) or response.status_code >= 500
+            retry = _throttled(response.status_code, code) or (
+                response.status_code >= 500 and not once
+            )
             if not retry or attempt == RETRIES:
                 raise DingTalkError(response.status_code, code, message)
             self.sleep(_wait(response, self.backoff * 2**attempt))
@@ -159,6 +169,7 @@ class OpenApi:
                 "msgKey": msg_key,
                 "msgParam": _param(param),
             },
+            once=True,
         )
         return str(answer.get("processQueryKey") or "")
 
@@ -205,17 +216,24 @@ class OpenApi:
             )
 
     def trusted_session(self, webhook: str) -> bool:
-        """Only DingTalk's own hosts (or the configured API's) get our replies.
+        """Only DingTalk's own session endpoint gets our replies, and only in Stream mode.
 
-        The HTTP callback's signature does not cover the body (reliability.md R9), so a
-        sessionWebhook could name any server.
+        Exactly `https://oapi.dingtalk.com/robot/sendBySession?session=…` (or that path on a
+        configured DINGTALK_API_URL, for a proxy or a test's fake): scheme, host and path,
+        with nothing in the query but the session.
         """
         parts = urlsplit(webhook)
-        allowed = {
-            (urlsplit(url).scheme, urlsplit(url).netloc)
-            for url in (self.creds.api_url, self.creds.legacy_url)
-        }
-        return (parts.scheme, parts.netloc) in allowed
+        legacy = urlsplit(self.creds.legacy_url)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        return (
+            (parts.scheme, parts.netloc) == (legacy.scheme, legacy.netloc)
+            and parts.path == SESSION_PATH
+            and not parts.fragment
+            and not parts.username
+            and list(query) == ["session"]
+            and len(query["session"]) == 1
+            and bool(query["session"][0])
+        )
 
     def user_name(self, staff: str) -> str | None:
         """A colleague's name from the contact API (topapi/v2/user/get), or None."""

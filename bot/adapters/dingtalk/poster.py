@@ -6,7 +6,7 @@ from bot.adapters.dingtalk.openapi import DingTalkError, OpenApi
 from bot.adapters.dingtalk.render import DingTalkRenderer
 from bot.core.model import DailyPost, Subscription
 from bot.core.rubric import Criterion
-from bot.posting import DeliveryRefused
+from bot.posting import DeliveryRefused, DeliveryUnknown
 
 MAX_ID = 64  # the claim row's message_id column
 
@@ -30,8 +30,11 @@ class DingTalkPoster:
         except DingTalkError as error:
             if error.code == "Unreachable":  # never connected: certainly not posted
                 raise DeliveryRefused(str(error)) from error
-            if 400 <= error.status < 500 and error.status != 429:
+            if error.status == 429:  # throttled: DingTalk said no, so nothing was posted
+                raise DeliveryRefused(f"throttled: {error.message}") from error
+            if 400 <= error.status < 500:
                 # e.g. the robot is not in that group, or the conversation id is wrong
                 raise DeliveryRefused(f"{error.code or error.status}: {error.message}") from error
-            raise
+            # a read timeout or a 5xx: DingTalk may have posted it, and cannot be asked
+            raise DeliveryUnknown(str(error)) from error
         return (key or f"dingtalk-post-{post.id}")[:MAX_ID]
