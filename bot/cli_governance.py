@@ -100,10 +100,20 @@ def cmd_roles_list(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
     with opened(settings) as rt:
-        removed, renamed = rt.service.reading.forget(actor(), args.user)
+        done = rt.service.reading.forget(actor(), args.user)
         print(
-            f"{args.user}: {removed} case(s) about them erased, {renamed} nomination(s) they wrote pseudonymised."
+            rt.templates.render(
+                "forget_done",
+                person=args.user,
+                removed=done.removed,
+                renamed=done.renamed,
+                pseudonym=done.pseudonym,
+            )
         )
+        if done.mentions:
+            print(rt.templates.render("forget_mentions", count=len(done.mentions)))
+            for case_id, channel, story in done.mentions:
+                print(f"  #{case_id}\t{channel}\t{story[:120]!r}")
         return 0
 
 

@@ -6,10 +6,9 @@ Every read of someone else's evidence is written to the audit log (DESIGN.md inv
 from __future__ import annotations
 
 import gc
-import hashlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -55,6 +54,17 @@ class _CollectorPause:
 
 
 collector_paused = _CollectorPause()
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `forget` did: the pseudonym, cases removed and renamed, stories still naming them
+    as (case id, channel, story)."""
+
+    pseudonym: str
+    removed: int
+    renamed: int
+    mentions: tuple[tuple[int, str, str], ...]
 
 
 class ReadError(Exception):
@@ -193,24 +203,38 @@ class Reading:
             labels=labels,
         )
 
-    def forget(self, actor: str, person: str) -> tuple[int, int]:
-        """Erase `person`: cases about them deleted, their nominations pseudonymised, audited."""
-        pseudonym = "erased:" + hashlib.sha256(person.encode()).hexdigest()[:10]
+    def forget(self, actor: str, person: str) -> Erasure:
+        """Erase `person` for good, audited:
+
+        - cases about them deleted; their nominations of others kept under a keyed pseudonym;
+        - their roles and known name dropped, their id replaced in the audit log;
+        - a marker (the pseudonym only) that makes ingestion drop anything about or by them,
+          so no redelivery, edit or retry brings them back.
+        Other people's stories that still mention them are listed for a person to review.
+        """
         now = self.clock.now()
+        names = self.repo.people.names([person])
+        pseudonym = self.repo.trust.mark_erased(person, now=now)
         removed, renamed = self.repo.evidence.erase_person(
             person=person, pseudonym=pseudonym, now=now
         )
         self.repo.governance.drop_roles_of(person=person)
         self.repo.people.forget(person=person)
+        self.repo.governance.pseudonymise(person=person, pseudonym=pseudonym)
+        ident = person.split(":", 1)[-1]
+        needles = [ident, f"<@{ident}>", *names.values()]
+        mentions = tuple(
+            (row.id or 0, row.channel, row.story) for row in self.repo.evidence.mentioning(needles)
+        )
         self.repo.governance.audit(
             actor=actor,
             action="forget",
             at=now,
-            scope=pseudonym,
-            subjects=[person],
-            detail=f"{removed} cases about them deleted, {renamed} nominations pseudonymised",
+            subjects=[pseudonym],
+            detail=f"{removed} cases about them deleted, {renamed} nominations pseudonymised, "
+            f"{len(mentions)} other stories mention them",
         )
-        return removed, renamed
+        return Erasure(pseudonym, removed, renamed, mentions)
 
     def apply_retention(self, actor: str = "values-bot") -> tuple[date, int] | None:
         """Delete evidence of cycles closed more than BOT_RETENTION_DAYS ago; audited.

@@ -6,13 +6,14 @@ context); adapters render them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars
 from bot.clock import Clock
 from bot.core.commands import Command, CommandError, parse_command
+from bot.core.cycles import closed_cycle_of, retention_boundary
 from bot.core.messages import Incoming, Place, Reply
 from bot.core.model import DailyPost
 from bot.core.nominations import (
@@ -35,6 +36,7 @@ class ServiceOptions:
     admins: frozenset[str] = frozenset()
     bots: frozenset[str] = frozenset()
     retention_days: int = 0
+    cycle_grace_days: int = 3  # workdays after a cycle ends while its evidence may still change
 
 
 class ValuesService:
@@ -60,14 +62,53 @@ class ValuesService:
     # ---- messages: nominations, edits, deletions -------------------------------------------
 
     def handle(self, incoming: Incoming) -> list[Reply]:
+        if self._expired(incoming):
+            return []  # older than the retention boundary: deleted evidence stays deleted
+        erased = self.repo.trust.erased(
+            [incoming.author, *(m.person for m in incoming.mentions)], now=self.clock.now()
+        )
+        if incoming.author in erased:
+            return []  # by someone erased: a retry or an edit must not bring them back
         if incoming.kind == "delete":
             return self._delete(incoming)
         if self.repo.evidence.retracted(place=incoming.place, message_id=incoming.message_id):
             return []  # deleted already: a late delivery of the message or an edit
 
         if incoming.kind == "edit":
-            return self._edit(incoming)
-        return self._new(incoming)
+            return self._edit(incoming, erased)
+        return self._new(incoming, erased)
+
+    def _expired(self, incoming: Incoming) -> bool:
+        if self.options.retention_days <= 0:
+            return False
+        today = self._today()
+        named = self.repo.governance.cycles()
+        return self._local_date(incoming) <= retention_boundary(
+            today, self.options.retention_days, named
+        )
+
+    def _today(self) -> date:
+        return self.clock.now().astimezone(ZoneInfo(self.options.timezone)).date()
+
+    def _frozen(self, place: Place, told_on: date) -> Reply | None:
+        """A refusal when `told_on` lies in a closed cycle (its end plus the grace workdays)."""
+        sub = self.repo.subscriptions.get(
+            platform=place.platform, workspace=place.workspace, channel=place.channel
+        )
+        country = sub.country if sub else "CN"
+        days_off = sub.days_off if sub else frozenset()
+        closed = closed_cycle_of(
+            told_on,
+            self._today(),
+            self.repo.governance.cycles(),
+            self.options.cycle_grace_days,
+            lambda day: self.calendars.is_workday(day, country, days_off),
+        )
+        if closed is None:
+            return None
+        return Reply(
+            "refusal_cycle_closed", {"cycle": closed.id, "ends_on": closed.ends_on.isoformat()}
+        )
 
     def _post_for(self, incoming: Incoming, said_on: date) -> DailyPost | None:
         """The post a message answers: its thread's, or the channel's post that was current
@@ -87,24 +128,34 @@ class ValuesService:
             message_id=incoming.thread_of,
         )
 
-    def _parse(self, incoming: Incoming) -> Nomination | Refusal:
-        return parse_nomination(
+    def _parse(self, incoming: Incoming, erased: set[str]) -> Nomination | Refusal | None:
+        """The nomination in a message; erased nominees are left out (None: nobody is left)."""
+        parsed = parse_nomination(
             incoming.text,
             incoming.mentions,
             author=incoming.author,
             bots=self.options.bots | incoming.bots,
             min_story=self.options.min_story,
         )
+        if isinstance(parsed, Nomination) and erased:
+            nominees = tuple(n for n in parsed.nominees if n not in erased)
+            return replace(parsed, nominees=nominees) if nominees else None
+        return parsed
 
-    def _new(self, incoming: Incoming) -> list[Reply]:
+    def _new(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
         said_on = self._local_date(incoming)
         post = self._post_for(incoming, said_on)
         if post is None:
             key = "refusal_no_post" if incoming.thread_of is None else "refusal_not_daily_post"
             return [Reply(key)]
+        closed = self._frozen(incoming.place, said_on)
+        if closed is not None:
+            return [closed]  # a late nomination into a closed cycle
         if incoming.thread_of is None and not self._answerable(post, said_on):
             return [Reply("refusal_post_too_old", {"date": post.local_date.isoformat()})]
-        parsed = self._parse(incoming)
+        parsed = self._parse(incoming, erased)
+        if parsed is None:
+            return []
         if isinstance(parsed, Refusal):
             return [
                 Reply(parsed.value, {"min_story": self.options.min_story, "max_story": MAX_STORY})
@@ -126,15 +177,20 @@ class ValuesService:
             return []  # a retried delivery: already recorded, stay quiet
         return [self._ack(post, incoming, stored, parsed.story)]
 
-    def _edit(self, incoming: Incoming) -> list[Reply]:
+    def _edit(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
         rows = self.repo.evidence.rows_for_message(
             place=incoming.place, message_id=incoming.message_id
         )
         if not rows:  # an edit can turn a refused reply into a nomination
-            return self._new(incoming)
+            return self._new(incoming, erased)
         if any(row.state == "deleted" for row in rows):
             return [Reply("refusal_deleted")]
-        parsed = self._parse(incoming)
+        closed = self._frozen(incoming.place, rows[0].nominated_on)
+        if closed is not None:
+            return [closed]
+        parsed = self._parse(incoming, erased)
+        if parsed is None:
+            return []
         if isinstance(parsed, Refusal):  # the edit broke the nomination: keep what was stored
             return [
                 Reply(parsed.value, {"min_story": self.options.min_story, "max_story": MAX_STORY})
@@ -152,6 +208,13 @@ class ValuesService:
         return [Reply("nomination_updated", {"nominees": parsed.nominees})]
 
     def _delete(self, incoming: Incoming) -> list[Reply]:
+        rows = self.repo.evidence.rows_for_message(
+            place=incoming.place, message_id=incoming.message_id
+        )
+        if rows:
+            closed = self._frozen(incoming.place, rows[0].nominated_on)
+            if closed is not None:
+                return [closed]
         retracted = self.repo.evidence.delete(
             place=incoming.place, message_id=incoming.message_id, now=self.clock.now()
         )

@@ -45,6 +45,7 @@ def build(
         timezone=settings.timezone,
         admins=settings.admins,
         retention_days=settings.retention_days,
+        cycle_grace_days=settings.cycle_grace_days,
     )
     calendars = Calendars()
     return Runtime(

@@ -331,6 +331,24 @@ class Evidence(Store):
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 
+    def mentioning(self, needles: Iterable[str], *, limit: int = 200) -> list[EvidenceRow]:
+        """Cases whose story contains any of `needles` (an id, a mention, a name): for review
+        after an erasure, since another person's story may still name the erased person."""
+        wanted = [n for n in dict.fromkeys(needles) if len(n) >= 2]
+        if not wanted:
+            return []
+        with self.reading() as session:
+            query = (
+                select(EvidenceRow)
+                .where(
+                    col(EvidenceRow.state) != DELETED,
+                    or_(*(col(EvidenceRow.story).contains(n, autoescape=True) for n in wanted)),
+                )
+                .order_by(col(EvidenceRow.id))
+                .limit(limit)
+            )
+            return list(session.exec(query))
+
     def erase_person(self, *, person: str, pseudonym: str, now: datetime) -> tuple[int, int]:
         """Delete every case about `person`; pseudonymise them where they nominated others."""
         with self.writing() as session:

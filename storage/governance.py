@@ -110,6 +110,31 @@ class Governance(Store):
             for r in rows
         ]
 
+    def pseudonymise(self, *, person: str, pseudonym: str) -> int:
+        """Replace `person` by `pseudonym` in every audit entry (actor, subjects, scope)."""
+        quoted = json.dumps(person, ensure_ascii=False)
+        with self.writing() as session:
+            rows = session.exec(
+                select(AuditRow).where(
+                    (col(AuditRow.actor) == person)
+                    | col(AuditRow.subjects).contains(quoted)
+                    | col(AuditRow.scope).contains(person)
+                )
+            ).all()
+            for row in rows:
+                if row.actor == person:
+                    row.actor = pseudonym
+                subjects = json.loads(row.subjects or "[]")
+                if person in subjects:
+                    subjects = sorted({pseudonym if s == person else s for s in subjects})
+                    row.subjects = json.dumps(subjects, ensure_ascii=False)
+                row.scope = " ".join(
+                    pseudonym if word in (person, f"@{person}") else word
+                    for word in row.scope.split(" ")
+                )
+                session.add(row)
+            return len(rows)
+
     def drop_roles_of(self, *, person: str) -> None:
         with self.writing() as session:
             session.execute(delete(RoleGrantRow).where(col(RoleGrantRow.person) == person))

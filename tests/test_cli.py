@@ -90,7 +90,7 @@ def test_export_csv_starts_with_a_bom_and_holds_the_case_then_forget_removes_it(
     assert [(r["nominee"], r["nominator"], r["value"], r["story"]) for r in rows] == [
         ("console:bob", "console:alice", "customer-first", STORY)
     ]
-    assert "1 case(s) about them erased" in forget_out
+    assert "已删除关于其的 1 条案例" in forget_out
     assert "1 cases exported" in err
     assert after == []
     assert "forget" in audit

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -87,3 +87,30 @@ def retention_boundary(today: date, keep_days: int, named: Iterable[Cycle]) -> d
         if cycle.ends_on > cutoff and cycle.starts_on <= boundary:
             boundary = cycle.starts_on - timedelta(days=1)
     return boundary
+
+
+def editable_until(cycle: Cycle, grace_workdays: int, is_workday: Callable[[date], bool]) -> date:
+    """The last day a cycle's evidence may still change: its end plus `grace_workdays` workdays."""
+    day, left = cycle.ends_on, grace_workdays
+    while left > 0:
+        day += timedelta(days=1)
+        if is_workday(day):
+            left -= 1
+    return day
+
+
+def closed_cycle_of(
+    day: date,
+    today: date,
+    named: Iterable[Cycle],
+    grace_workdays: int,
+    is_workday: Callable[[date], bool],
+) -> Cycle | None:
+    """The closed cycle a case told on `day` belongs to, if any (then its evidence is frozen).
+
+    A case belongs to every cycle covering the day it was told: its quarter, and any named
+    cycle. It is frozen once one of them is past its end plus the grace workdays.
+    """
+    covering = [quarter_of(day), *(c for c in named if c.contains(day))]
+    closed = [c for c in covering if editable_until(c, grace_workdays, is_workday) < today]
+    return min(closed, key=lambda c: c.ends_on) if closed else None

@@ -273,3 +273,15 @@ def test_members_cannot_be_told_apart_from_the_group_by_a_forged_sender(
     assert all("上门道歉" not in t for t in world.answers(private=False))
     assert all("上门道歉" not in t for t in world.private_answers(MEMBER))
     assert any("只有主管和管理员" in t for t in world.private_answers(MEMBER))
+
+
+def test_a_redelivery_after_a_restart_does_not_bring_an_erased_person_back(
+    world: DingTalkWorld,
+) -> None:
+    world.post_today()
+    body = world.message(STORY, at=(NOMINEE,))
+    assert world.send(body).status_code == 200
+    world.runtime.service.reading.forget("cli:hr", f"dingtalk:{NOMINEE}")
+    world.bot._seen.clear()  # as after a restart, or on another replica
+    assert world.send(body).status_code == 200  # DingTalk delivers it again, freshly signed
+    assert world.evidence() == []
