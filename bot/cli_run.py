@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
 
@@ -18,6 +19,7 @@ from bot.wiring import Runtime, build
 if TYPE_CHECKING:
     from bot.adapters.dingtalk.app import DingTalkBot
     from bot.adapters.slack.app import SlackBot
+    from bot.web import WebApp
 
 
 def health_report(runtime: Runtime, *, ticking_since: datetime | None = None) -> dict[str, Any]:
@@ -164,16 +166,15 @@ def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
     return slack, dingtalk
 
 
-def _serve(
+def web_app(
     runtime: Runtime,
     slack: SlackBot | None,
     dingtalk: DingTalkBot | None,
     *,
-    host: str,
-    port: int,
-    started: datetime,
-) -> None:
-    from bot.web import WebApp, serve
+    started: datetime | None = None,
+) -> WebApp:
+    """The HTTP mode's app, as `run --http` serves it (tests serve this very one)."""
+    from bot.web import SLACK_WINDOW, WebApp
 
     settings = runtime.settings
     callbacks = None
@@ -186,6 +187,40 @@ def _serve(
             trust=runtime.repo.trust,
             clock=runtime.clock,
         )
+
+    def seen(stamp: str, signature: str) -> bool:
+        now = datetime.now(UTC)  # Slack signs with the real time, not the bot's clock
+        until = datetime.fromtimestamp(int(stamp), UTC) + timedelta(seconds=SLACK_WINDOW)
+        return runtime.repo.trust.first_use(
+            platform="slack", stamp=stamp, signature=signature, now=now, until=until
+        )
+
+    api = urlsplit(settings.slack_api_url)
+    return WebApp(
+        slack=slack.app if slack is not None else None,
+        slack_secret=settings.slack_signing_secret,
+        dingtalk=callbacks,
+        health=lambda: health_report(runtime, ticking_since=started),
+        seen=seen,
+        response_hosts=(f"{api.scheme}://{api.netloc}",),
+        metrics_token=settings.metrics_token,
+        metrics=not settings.metrics_address,
+    )
+
+
+def _serve(
+    runtime: Runtime,
+    slack: SlackBot | None,
+    dingtalk: DingTalkBot | None,
+    *,
+    host: str,
+    port: int,
+    started: datetime,
+) -> None:
+    from bot.web import serve
+
+    settings = runtime.settings
+    if dingtalk is not None:
         print(f"values-bot: DingTalk callbacks on http://{host}:{port}/dingtalk/events", flush=True)
     if slack is not None:
         print(
@@ -193,16 +228,21 @@ def _serve(
             f"(workspace {slack.me.team})",
             flush=True,
         )
-    print(f"values-bot: health at http://{host}:{port}/healthz, metrics at /metrics", flush=True)
+    metrics_at = None
+    if settings.metrics_address:
+        metrics_host, _, metrics_port = settings.metrics_address.rpartition(":")
+        metrics_at = (metrics_host or "127.0.0.1", int(metrics_port))
+    where = (
+        f"http://{metrics_at[0]}:{metrics_at[1]}/metrics"
+        if metrics_at
+        else f"http://{host}:{port}/metrics"
+    )
+    print(f"values-bot: health at http://{host}:{port}/healthz, metrics at {where}", flush=True)
     serve(
-        WebApp(
-            slack=slack.app if slack is not None else None,
-            slack_secret=settings.slack_signing_secret,
-            dingtalk=callbacks,
-            health=lambda: health_report(runtime, ticking_since=started),
-        ),
+        web_app(runtime, slack, dingtalk, started=started),
         host=host,
         port=port,
+        metrics_at=metrics_at,
     )
 
 

@@ -49,6 +49,7 @@ class Settings:
     cycle_grace_days: int = 3  # workdays after a cycle ends during which its evidence may change
     spool_dir: str = "values-bot-spool"  # Stream messages acknowledged but not yet stored
     metrics_token: str = ""  # a bearer token /metrics requires, when set
+    metrics_address: str = ""  # HOST:PORT to serve /metrics on, apart from the bot's port
     slack_bot_token: str = ""
     slack_app_token: str = ""
     slack_signing_secret: str = ""
@@ -141,6 +142,11 @@ class Settings:
         if not re.match(r"^https?://[^/\s]+", dingtalk_api_url):
             problems.append(f"DINGTALK_API_URL should be an http(s) URL, not {dingtalk_api_url!r}")
         dingtalk_client_id = environ.get("DINGTALK_CLIENT_ID", "").strip()
+        metrics_address = environ.get("BOT_METRICS_ADDRESS", "").strip()
+        if metrics_address and not re.match(r"^[\w.\-\[\]:]*:\d{1,5}$", metrics_address):
+            problems.append(
+                f"BOT_METRICS_ADDRESS should be HOST:PORT (e.g. 127.0.0.1:9100), not {metrics_address!r}"
+            )
         platforms = tuple(
             name
             for name, keys in (
@@ -165,6 +171,7 @@ class Settings:
             cycle_grace_days=number("BOT_CYCLE_GRACE_DAYS", 3, 0),
             spool_dir=environ.get("BOT_SPOOL_DIR", "").strip() or "values-bot-spool",
             metrics_token=environ.get("BOT_METRICS_TOKEN", "").strip(),
+            metrics_address=metrics_address,
             slack_bot_token=environ.get("SLACK_BOT_TOKEN", "").strip(),
             slack_app_token=environ.get("SLACK_APP_TOKEN", "").strip(),
             slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),

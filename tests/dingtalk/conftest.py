@@ -19,13 +19,12 @@ import httpx
 import pytest
 
 from bot.adapters.dingtalk.app import DingTalkBot, credentials
-from bot.adapters.dingtalk.callback import Callbacks, sign
+from bot.adapters.dingtalk.callback import sign
 from bot.adapters.dingtalk.openapi import OpenApi
-from bot.cli_run import health_report
+from bot.cli_run import web_app
 from bot.config import Settings
 from bot.core.model import Subscription
 from bot.core.permissions import Role
-from bot.web import WebApp
 from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, FakeDingTalk
@@ -224,16 +223,7 @@ def world(
         by="test",
         now=clock.now(),
     )
-    app = WebApp(
-        slack=None,
-        dingtalk=Callbacks(
-            settings.dingtalk_client_secret,
-            bot.receive_callback,
-            trust=runtime.repo.trust,
-            clock=clock,
-        ),
-        health=lambda: health_report(runtime),
-    )
+    app = web_app(runtime, None, bot)
     with served(app) as base, httpx.Client(timeout=10) as client:
         yield DingTalkWorld(
             fake=fake_dingtalk,

@@ -21,11 +21,10 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import SlackBot
-from bot.cli_run import health_report
+from bot.cli_run import web_app
 from bot.config import Settings
 from bot.core.model import Subscription
 from bot.core.permissions import Role
-from bot.web import WebApp
 from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_slack import TEAM, FakeSlack
@@ -215,11 +214,7 @@ def slack_world(
         by="test",
         now=clock.now(),
     )
-    app = WebApp(
-        slack=bot.app,
-        slack_secret=settings.slack_signing_secret,
-        health=lambda: health_report(runtime),
-    )
+    app = web_app(runtime, bot, None)
     try:
         with served(app) as base, httpx.Client(timeout=10) as client:
             yield SlackWorld(

@@ -242,6 +242,9 @@ class SlackBot:
         ack(response_type="ephemeral", **self.render.reply(reply).kwargs())
 
     def _slow_command(self, place: Place, author: str, words: str, respond: Respond) -> None:
+        if respond is None:  # its response_url was not Slack's: nowhere safe to answer
+            log.warning("slack: %s asked without a response_url we answer; dropped", author)
+            return
         try:
             if words.split()[0].lower() == "export":
                 self._export(author, words, respond)
