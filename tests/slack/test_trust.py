@@ -1,0 +1,196 @@
+"""Slack requests, tried as an attacker would (issue 11): a signed request runs once, answers
+go only to Slack's hooks, unsigned bodies are refused before they are parsed, and the HTTP
+server does not let slow or numerous clients hold it. Real Bolt app, real uvicorn, real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+import pytest
+
+from bot.cli_run import web_app
+from bot.metrics import METRICS
+from bot.web import WebApp
+from tests.fakes import settle
+from tests.serving import served
+from tests.slack.conftest import (
+    ADMIN,
+    MANAGER,
+    MEMBER,
+    TEAM,
+    SlackWorld,
+    sample,
+    signed_headers,
+)
+
+
+def _command_fields(world: SlackWorld, user: str, text: str, **extra: str) -> dict[str, str]:
+    fields = dict(parse_qsl(sample("slash_command_form_body.json")["body"]))
+    return (
+        fields
+        | {
+            "command": "/values",
+            "text": text,
+            "user_id": user,
+            "channel_id": "C111",
+            "team_id": TEAM,
+            "response_url": f"{world.fake.url}respond/{user}-{time.monotonic_ns()}",
+        }
+        | extra
+    )
+
+
+def _post_form(world: SlackWorld, fields: dict[str, str], headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    raw = urlencode(fields)
+    headers = headers or signed_headers(raw, kind="application/x-www-form-urlencoded")
+    return world.http.post(world.url, content=raw, headers=headers), headers
+
+
+def test_a_replayed_slash_command_runs_once(world: SlackWorld) -> None:
+    fields = _command_fields(world, ADMIN, "subscribe 10:15")
+    first, headers = _post_form(world, fields)
+    assert first.status_code == 200 and "10:15" in first.text
+    world.command(ADMIN, "unsubscribe")
+    again, _ = _post_form(world, fields, headers)  # the captured request, sent again
+    assert again.status_code == 200 and again.text == ""  # acknowledged, ignored
+    sub = world.repo.subscriptions.get(platform="slack", workspace=TEAM, channel="C111")
+    assert sub is not None and not sub.active  # the replay did not subscribe it again
+
+
+def test_a_replay_is_refused_by_another_replica_too(world: SlackWorld) -> None:
+    fields = _command_fields(world, MANAGER, "summary")
+    first, headers = _post_form(world, fields)
+    assert first.status_code == 200
+    other = web_app(world.runtime, world.bot, None)  # another process, the same database
+    with served(other) as base:
+        raw = urlencode(fields)
+        again = httpx.post(f"{base}/slack/events", content=raw, headers=headers)
+    assert again.status_code == 200 and again.text == ""
+    settle(world.bot.work)
+    assert len(world.fake.responses()) == 1  # one summary, not two
+
+
+def test_an_answer_never_goes_to_a_response_url_off_slack(world: SlackWorld) -> None:
+    with served(_Recorder()) as evil:
+        fields = _command_fields(world, MANAGER, "summary", response_url=f"{evil}/steal")
+        response, _ = _post_form(world, fields)
+        assert response.status_code == 200
+        settle(world.bot.work)
+        assert _Recorder.hits == []
+    assert world.command(MEMBER, "help").status_code == 200  # and the bot carries on
+
+
+class _Recorder:
+    hits: list[str] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        _Recorder.hits.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def test_the_word_payload_in_a_command_is_just_a_word(world: SlackWorld) -> None:
+    response = world.command(MEMBER, "help payload")
+    assert response.status_code == 200
+    assert "don't know" in response.text or "/values" in response.text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000],
+    ids=["deep-list", "deep-object"],
+)
+def test_json_nested_too_deep_is_400_signed_and_401_unsigned(world: SlackWorld, raw: str) -> None:
+    signed = world.http.post(world.url, content=raw, headers=signed_headers(raw))
+    unsigned = world.http.post(world.url, content=raw, headers={"content-type": "application/json"})
+    assert (signed.status_code, unsigned.status_code) == (400, 401)
+
+
+def test_unsigned_requests_are_refused_before_their_body_is_read(world: SlackWorld) -> None:
+    form = urlencode({"payload": "{not json"})
+    response = world.http.post(
+        world.url, content=form, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("stamp", ["１７００００００００", "٣", "²", "+17", "17.5"])
+def test_a_timestamp_of_anything_but_ascii_digits_is_401(world: SlackWorld, stamp: str) -> None:
+    raw = json.dumps({"type": "event_callback"})
+    headers = signed_headers(raw)
+    headers["x-slack-request-timestamp"] = stamp
+    encoded = {k: v.encode("utf-8") for k, v in headers.items()}
+    assert world.http.post(world.url, content=raw, headers=encoded).status_code == 401
+
+
+def test_signed_interactivity_with_a_broken_payload_is_400(world: SlackWorld) -> None:
+    raw = urlencode({"payload": "[1, 2"})
+    headers = signed_headers(raw, kind="application/x-www-form-urlencoded")
+    assert world.http.post(world.url, content=raw, headers=headers).status_code == 400
+
+
+def _app() -> WebApp:
+    return WebApp(slack=None, health=lambda: {"ok": True}, metrics_token="s3cret-scrape")
+
+
+def test_a_client_that_sends_its_headers_too_slowly_is_cut_off() -> None:
+    with served(_app(), slow_seconds=0.5) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+            started = time.monotonic()
+            assert slow.recv(100) == b""  # closed by the server
+            assert time.monotonic() - started < 3
+        assert httpx.get(f"{base}/healthz").status_code == 200  # others are still served
+
+
+def test_a_client_that_sends_its_body_too_slowly_is_cut_off(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import bot.web
+
+    monkeypatch.setattr(bot.web, "SLOW_SECONDS", 0.5)
+    with served(_app()) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+            slow.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+            reply = slow.recv(200)
+    assert reply == b"" or b"408" in reply or b"404" in reply
+
+
+def test_connections_are_capped() -> None:
+    with served(_app(), max_connections=2, slow_seconds=5) as base:
+        port = int(base.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        for conn in idle:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.3)
+        assert httpx.get(f"{base}/healthz").status_code == 503
+        for conn in idle:
+            conn.close()
+
+
+def test_metrics_need_the_bearer_token_when_one_is_set() -> None:
+    METRICS.posts.inc(platform="slack", outcome="posted")
+    with served(_app()) as base:
+        assert httpx.get(f"{base}/metrics").status_code == 401
+        wrong = {"authorization": "Bearer guess"}
+        assert httpx.get(f"{base}/metrics", headers=wrong).status_code == 401
+        good = httpx.get(f"{base}/metrics", headers={"authorization": "Bearer s3cret-scrape"})
+        assert good.status_code == 200 and "values_bot" in good.text
+
+
+def test_metrics_can_live_on_their_own_address() -> None:
+    from bot.web import MetricsApp
+
+    app = WebApp(slack=None, health=lambda: {"ok": True}, metrics=False)
+    with served(app) as base, served(MetricsApp()) as metrics:
+        assert httpx.get(f"{base}/metrics").status_code == 404
+        assert httpx.get(f"{metrics}/metrics").status_code == 200
+        assert httpx.get(f"{metrics}/healthz").status_code == 404
