@@ -8,7 +8,7 @@ from bot.core.messages import Reply
 from bot.core.permissions import Scope
 from bot.core.rubric import Criterion, Rubric
 from bot.core.summaries import PersonSummary, Summary
-from bot.templates import Templates
+from bot.templates import Markup, Safe, Templates, safe_join
 
 COMPOSITE = ("daily_post", "summary", "me", "nomination_ack")
 
@@ -23,14 +23,21 @@ class TextRenderer:
         person_label: Callable[[str], str] = str,
         escape: Callable[[str], str] = str,
     ) -> None:
-        self.t, self.rubric, self.min_story = templates, rubric, min_story
-        self.label = person_label  # how a PLATFORM:ID person is written on this platform
+        # every value a template is filled with is escaped, unless it is Safe
+        self.t = Markup(templates, escape)
+        self.rubric, self.min_story = rubric, min_story
+        self.person_label = person_label  # how a PLATFORM:ID person is written here
         self.escape = escape  # makes people's words inert in this platform's markup
 
-    def people(self, people: str | tuple[str, ...] | list[str]) -> str:
+    def label(self, person: str) -> Safe:
+        """A person as written on this platform: a mention (Safe) or an escaped name."""
+        written = self.person_label(person)
+        return written if isinstance(written, Safe) else Safe(self.escape(written))
+
+    def people(self, people: str | tuple[str, ...] | list[str]) -> Safe:
         if isinstance(people, str):
             people = [p.strip() for p in people.split(",") if p.strip()]
-        return ", ".join(self.label(p) for p in people)
+        return safe_join(", ", (self.label(p) for p in people))
 
     def render(self, reply: Reply) -> str:
         if reply.key == "daily_post":
@@ -52,22 +59,22 @@ class TextRenderer:
                 nominees=self.people(reply.context["nominees"]),
                 value_name=self._value_name(criterion),
                 level=criterion.level if criterion else "?",
-                title=criterion.title(self.t.locale) if criterion else "",
+                title=Safe(criterion.title(self.t.locale) if criterion else ""),
             )
-        return self.t.render(reply.key, **reply.context)
+        return self.t.render(reply.key, **reply.context)  # echoed words and names: escaped
 
-    def _value_name(self, criterion: Criterion | None) -> str:
+    def _value_name(self, criterion: Criterion | None) -> Safe:
         value = self.rubric.value(criterion.value_key) if criterion else None
-        return value.name(self.t.locale) if value else ""
+        return Safe(value.name(self.t.locale) if value else "")
 
-    def cases(self, items: tuple[str, ...]) -> str:
-        return "\n".join(self.t.render("case_item", case=item) for item in items)
+    def cases(self, items: tuple[str, ...]) -> Safe:
+        return safe_join("\n", (self.t.render("case_item", case=Safe(item)) for item in items))
 
     def criterion_parts(self, criterion: Criterion) -> list[str]:
         """The key meaning and up to two cases of each kind (or a note that there are none)."""
-        parts = []
+        parts: list[str] = []
         if criterion.meaning:
-            parts.append(self.t.render("daily_post_meaning", meaning=criterion.meaning))
+            parts.append(self.t.render("daily_post_meaning", meaning=Safe(criterion.meaning)))
         if criterion.conforming:
             parts.append(
                 self.t.render("daily_post_conforming", cases=self.cases(criterion.conforming[:2]))
@@ -84,46 +91,47 @@ class TextRenderer:
 
     def scoring(self, criterion: Criterion) -> str:
         """The scoring rule in plain words, with the half-point note on its own line."""
-        scoring = self.t.render(f"scoring_{criterion.rule.value}")
+        scoring: str = self.t.render(f"scoring_{criterion.rule.value}")
         if criterion.rule_inferred:
             scoring += self.t.render("scoring_inferred")
         if criterion.half_point:
-            scoring += "\n" + self.t.render("half_point", note=criterion.half_point)
-        return scoring
+            scoring += "\n" + self.t.render("half_point", note=Safe(criterion.half_point))
+        return Safe(scoring)
 
     def daily_post(self, criterion: Criterion, *, workday: bool = True) -> str:
         value = self.rubric.value(criterion.value_key)
-        parts = [] if workday else [self.t.render("daily_post_off_day")]
+        parts: list[str] = [] if workday else [self.t.render("daily_post_off_day")]
         parts += self.criterion_parts(criterion)
         parts.append(self.scoring(criterion))
         parts.append(self.t.render("daily_post_how_to", min_story=self.min_story))
         return self.t.render(
             "daily_post",
-            value_name=value.name(self.t.locale) if value else criterion.value_key,
-            motto=value.motto if value else "",
+            value_name=Safe(value.name(self.t.locale) if value else criterion.value_key),
+            motto=Safe(value.motto if value else ""),
             level=criterion.level,
-            title=criterion.title(self.t.locale),
-            body="\n".join(parts),
+            title=Safe(criterion.title(self.t.locale)),
+            body=safe_join("\n", parts),
         )
 
     def scope_label(self, summary: Summary, scope: Scope | None) -> str:
+        label: str
         if scope is not None and scope.person:
             label = self.t.render("summary_scope_person", person=self.label(scope.person))
         elif scope is not None and scope.channel:
             label = self.t.render(
-                "summary_scope_channel", channel=f"#{scope.channel.split(':', 1)[-1]}"
+                "summary_scope_channel", channel="#" + scope.channel.split(":", 1)[-1]
             )
         else:
             label = self.t.render("summary_scope_all")
         value = self.rubric.value(summary.value_key) if summary.value_key else None
         if value is not None:
             label = self.t.render(
-                "summary_scope_value", scope=label, value_name=value.name(self.t.locale)
+                "summary_scope_value", scope=label, value_name=Safe(value.name(self.t.locale))
             )
         return label
 
     def summary(self, summary: Summary, scope: Scope | None, *, me: bool = False) -> str:
-        return "\n".join(self.summary_parts(summary, scope, me=me))
+        return safe_join("\n", self.summary_parts(summary, scope, me=me))
 
     def summary_parts(
         self, summary: Summary, scope: Scope | None, *, me: bool = False
@@ -131,6 +139,7 @@ class TextRenderer:
         """The header, one part per person, and the footer: the units a paged reply splits on."""
         cycle = summary.cycle
         dates = {"cycle": cycle.id, "starts_on": cycle.starts_on, "ends_on": cycle.ends_on}
+        lines: list[str]
         if me:
             lines = [self.t.render("me_header", **dates)]
         else:
@@ -140,13 +149,13 @@ class TextRenderer:
         people = [p for p in summary.people if p.total or (scope and scope.person)]
         if not people or not any(p.total for p in people):
             lines.append(self.t.render("me_empty" if me else "summary_empty"))
-        parts = ["\n".join(lines)]
-        parts += ["\n".join(self.person(person)) for person in people]
+        parts: list[str] = [safe_join("\n", lines)]
+        parts += [safe_join("\n", self.person(person)) for person in people]
         parts.append(self.t.render("summary_footer"))
         return parts
 
     def person(self, person: PersonSummary) -> list[str]:
-        lines = [
+        lines: list[str] = [
             self.t.render("summary_person", person=self.label(person.person), total=person.total)
         ]
         for item in person.values:
@@ -158,7 +167,7 @@ class TextRenderer:
             lines.append(
                 self.t.render(
                     "summary_value_line",
-                    value_name=value.name(self.t.locale) if value else item.value_key,
+                    value_name=Safe(value.name(self.t.locale)) if value else item.value_key,
                     cases=item.cases,
                     ceiling=item.ceiling,
                     missing=missing,
@@ -169,7 +178,7 @@ class TextRenderer:
             lines.append(
                 self.t.render(
                     "summary_case",
-                    story=self.escape(case.story),
+                    story=case.story,
                     nominator=self.label(case.nominator),
                     date=case.nominated_on.isoformat(),
                     value_name=self._value_name(criterion),

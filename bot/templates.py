@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -24,6 +25,32 @@ class Templates:
     def render(self, key: str, **context: Any) -> str:
         """The text for `key` with every placeholder filled; a missing one raises KeyError."""
         return Template(self.texts[key]).substitute({k: str(v) for k, v in context.items()})
+
+
+class Safe(str):
+    """Text already fit for the markup it goes into: a rendered template, a platform mention,
+    or the rubric's own words. Everything else put into a template is escaped."""
+
+
+class Markup:
+    """Templates for one markup (Slack mrkdwn, DingTalk markdown): every value filled into a
+    template is escaped with `escape` unless it is `Safe`, so no call site can forget; what
+    comes out is `Safe`."""
+
+    def __init__(self, templates: Templates, escape: Callable[[str], str]) -> None:
+        self.templates, self.escape = templates, escape
+        self.locale = templates.locale
+
+    def render(self, key: str, **context: Any) -> Safe:
+        filled = {
+            k: v if isinstance(v, Safe) else self.escape(str(v)) for k, v in context.items()
+        }
+        return Safe(Template(self.templates.texts[key]).substitute(filled))
+
+
+def safe_join(separator: str, parts: Any) -> Safe:
+    """Join parts that are each Safe (or made so by the caller) into Safe text."""
+    return Safe(separator.join(parts))
 
 
 def load_texts(path: Path) -> dict[str, str]:

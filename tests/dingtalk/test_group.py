@@ -112,7 +112,7 @@ def test_a_nomination_counts_on_the_next_workday_but_not_later(world: DingTalkWo
     world.send(world.message(STORY, at=(OTHER,)))
     world.settle()
     assert len(world.evidence()) == 1
-    assert "2026-11-23" in world.answers()[-1]
+    assert "2026-11-23" in world.answers(private=False)[-1]
 
 
 def test_a_friday_post_still_takes_nominations_over_the_weekend_and_monday(

@@ -194,3 +194,9 @@ def test_metrics_can_live_on_their_own_address() -> None:
         assert httpx.get(f"{base}/metrics").status_code == 404
         assert httpx.get(f"{metrics}/metrics").status_code == 200
         assert httpx.get(f"{metrics}/healthz").status_code == 404
+
+
+def test_a_slack_command_word_with_a_link_or_broadcast_stays_text(world: SlackWorld) -> None:
+    response = world.command(MEMBER, "<http://x|bonus> <!channel>")
+    text = response.json()["text"]
+    assert "bonus" in text and "<http" not in text and "<!channel>" not in text

@@ -17,7 +17,7 @@ from bot.chunks import fill
 from bot.core.messages import Reply
 from bot.core.rubric import Criterion, Rubric
 from bot.render_text import TextRenderer
-from bot.templates import Templates
+from bot.templates import Markup, Safe, Templates
 
 PART_BYTES = 9_000  # markdown text per message: JSON quoting and the title stay under 15,000
 _MARKUP = re.compile(r"([\\`*_\[\]#|~])")
@@ -48,7 +48,9 @@ class Markdown:
 
 class DingTalkRenderer:
     def __init__(self, templates: Templates, rubric: Rubric, *, min_story: int) -> None:
-        self.t, self.rubric, self.min_story = templates, rubric, min_story
+        self.templates = templates
+        self.t = Markup(templates, escape)  # every value filled in is escaped unless Safe
+        self.rubric, self.min_story = rubric, min_story
 
     def text(self, names: Mapping[str, str] | None = None) -> TextRenderer:
         """The plain renderer, with people written by name where a name is known."""
@@ -58,7 +60,7 @@ class DingTalkRenderer:
             return known.get(person) or staff_id(person) or person
 
         return TextRenderer(
-            self.t, self.rubric, min_story=self.min_story, person_label=label, escape=escape
+            self.templates, self.rubric, min_story=self.min_story, person_label=label, escape=escape
         )
 
     # ---- daily post ---------------------------------------------------------------------------
@@ -67,11 +69,15 @@ class DingTalkRenderer:
         text = self.text()
         value = self.rubric.value(criterion.value_key)
         value_name = value.name(self.t.locale) if value else criterion.value_key
-        head = [self.t.render("dingtalk_post_header", value_name=value_name, level=criterion.level)]
+        head: list[str] = [
+            self.t.render(
+                "dingtalk_post_header", value_name=Safe(value_name), level=criterion.level
+            )
+        ]
         if value is not None and value.motto:
             head.append(f"> {escape(value.motto)}")
         head.append(f"**{escape(criterion.title(self.t.locale))}**")
-        body = [] if workday else [self.t.render("daily_post_off_day")]
+        body: list[str] = [] if workday else [self.t.render("daily_post_off_day")]
         body += text.criterion_parts(criterion)
         tail = [
             as_markdown(text.scoring(criterion)),
@@ -83,7 +89,9 @@ class DingTalkRenderer:
             room = PART_BYTES - size("\n\n".join([pointer, *tail])) - 4
             kept = "\n\n".join([*head, *(as_markdown(p) for p in body)])
             markdown = "\n\n".join([_cut(kept, room), pointer, *tail])
-        title = self.t.render("dingtalk_post_title", value_name=value_name, level=criterion.level)
+        title = self.t.render(
+            "dingtalk_post_title", value_name=Safe(value_name), level=criterion.level
+        )
         return Markdown(title, markdown)
 
     # ---- replies ------------------------------------------------------------------------------
@@ -123,11 +131,11 @@ class DingTalkRenderer:
         notice = self.t.render(
             "dingtalk_nominee_notice",
             nominator=text.label(ack.context["nominator"]),
-            channel=escape(group),
-            value_name=value.name(self.t.locale) if value else "",
+            channel=group,
+            value_name=Safe(value.name(self.t.locale) if value else ""),
             level=criterion.level if criterion else "?",
-            title=criterion.title(self.t.locale) if criterion else "",
-            story=escape(ack.context["story"]),
+            title=Safe(criterion.title(self.t.locale) if criterion else ""),
+            story=ack.context["story"],
         )
         return Markdown(_title(notice), as_markdown(notice))
 

@@ -7,15 +7,16 @@ header, button values 2,000. Long summaries are split into pages, never cut.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.adapters.slack.translate import label
+from bot.adapters.slack.translate import label, user_id
 from bot.chunks import fill
 from bot.core.messages import Reply
 from bot.core.rubric import Criterion, Rubric
 from bot.render_text import TextRenderer
-from bot.templates import Templates
+from bot.templates import Markup, Safe, Templates
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -30,6 +31,14 @@ Blocks = list[dict[str, Any]]
 def escape(text: str) -> str:
     """Text written by people, made inert in mrkdwn (no stray links, mentions or @channel)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def mention(person_key: str) -> str:
+    """A Slack user as a mention Slack shows as their name (Safe); anyone else as text."""
+    return Safe(label(person_key)) if user_id(person_key) else person_key
 
 
 def section(text: str) -> dict[str, Any]:
@@ -53,9 +62,10 @@ class Message:
 
 class SlackRenderer:
     def __init__(self, templates: Templates, rubric: Rubric, *, min_story: int) -> None:
-        self.t, self.rubric = templates, rubric
+        self.t = Markup(templates, escape)  # every value filled in is escaped unless Safe
+        self.rubric = rubric
         self.text = TextRenderer(
-            templates, rubric, min_story=min_story, person_label=label, escape=escape
+            templates, rubric, min_story=min_story, person_label=mention, escape=escape
         )
 
     # ---- daily post ---------------------------------------------------------------------------
@@ -66,7 +76,7 @@ class SlackRenderer:
         """The post: value, level, criterion, meaning, cases, scoring rule, how to nominate."""
         t = self.t
         value = self.rubric.value(criterion.value_key)
-        header = t.render(
+        header = t.templates.render(  # plain_text: no mrkdwn to escape
             "slack_post_header",
             value_name=value.name(t.locale) if value else criterion.value_key,
             level=criterion.level,
@@ -203,9 +213,9 @@ class SlackRenderer:
     def case_in_thread(self, ack: Reply) -> str:
         return self.t.render(
             "slack_case_in_thread",
-            nominator=label(ack.context["nominator"]),
+            nominator=self.text.label(ack.context["nominator"]),
             nominees=self.text.people(ack.context["nominees"]),
-            story=escape(ack.context.get("story", "")),
+            story=ack.context.get("story", ""),
         )
 
     def nominee_notice(self, ack: Reply, channel: str) -> str:
@@ -213,11 +223,11 @@ class SlackRenderer:
         value = self.rubric.value(criterion.value_key) if criterion else None
         return self.t.render(
             "slack_nominee_dm",
-            nominator=label(ack.context["nominator"]),
-            channel=f"<#{channel}>",
-            value_name=value.name(self.t.locale) if value else "",
+            nominator=self.text.label(ack.context["nominator"]),
+            channel=Safe(f"<#{channel}>") if _CHANNEL_ID.match(channel) else channel,
+            value_name=Safe(value.name(self.t.locale) if value else ""),
             level=criterion.level if criterion else "?",
-            title=criterion.title(self.t.locale) if criterion else "",
-            story=escape(ack.context.get("story", "")),
+            title=Safe(criterion.title(self.t.locale) if criterion else ""),
+            story=ack.context.get("story", ""),
             link=ack.context.get("link", ""),
         )
