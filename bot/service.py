@@ -264,6 +264,9 @@ class ValuesService:
         parsed = parse_command(text)
         if isinstance(parsed, CommandError):
             return [Reply(parsed.key, {"word": parsed.word})]
+        if parsed.channel is not None and ":" not in parsed.channel:
+            # `#CTEAM` typed without the platform: that channel, on the platform typed on
+            parsed = replace(parsed, channel=f"{place.platform}:{parsed.channel}")
         return self._run(place, author, parsed)
 
     def _run(self, place: Place, author: str, command: Command) -> list[Reply]:
@@ -282,7 +285,9 @@ class ValuesService:
             return [self.reading.summary_reply(author, command)]
         if command.name == "export":
             return [self.reading.export_hint(author, command.cycle)]
-        return [self._subscription(place, author, command)]
+        if command.name in ("subscribe", "unsubscribe"):
+            return [self._subscription(place, author, command)]
+        return [Reply("unknown_command", {"word": command.name})]  # known words only, routed
 
     def _subscription(self, place: Place, author: str, command: Command) -> Reply:
         if not self.repo.governance.access(author, admins=self.options.admins).is_admin:

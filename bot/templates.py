@@ -42,9 +42,7 @@ class Markup:
         self.locale = templates.locale
 
     def render(self, key: str, **context: Any) -> Safe:
-        filled = {
-            k: v if isinstance(v, Safe) else self.escape(str(v)) for k, v in context.items()
-        }
+        filled = {k: v if isinstance(v, Safe) else self.escape(str(v)) for k, v in context.items()}
         return Safe(Template(self.templates.texts[key]).substitute(filled))
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 2_000  # a locked database costs a platform's acknowledgement at most ~2 s
+PING_TIMEOUT_MS = 200  # /healthz says "busy" rather than wait
 WRITE = {"sqlite_begin": "IMMEDIATE"}
 
 
@@ -24,7 +25,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -36,7 +37,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     if database in (None, "", ":memory:"):
         kwargs.pop("pool_size"), kwargs.pop("max_overflow")
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,  # errors are logged without their values: no story in a log
+        **kwargs,
     )
 
     @event.listens_for(engine, "connect")

@@ -8,7 +8,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage import migrate
-from storage.engine import WRITE, make_engine
+from storage import engine as engines
+from storage.engine import PING_TIMEOUT_MS, WRITE, make_engine
 from storage.evidence import Evidence
 from storage.exports import Exports
 from storage.governance import Governance
@@ -55,9 +56,17 @@ class Repository:
         On SQLite the probe begins a write transaction (BEGIN IMMEDIATE), so a write lock held
         elsewhere past the busy timeout shows up here too; nothing is written.
         """
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.execution_options(**WRITE).begin() as connection:
-                connection.execute(text("SELECT 1"))
+            with self.engine.connect() as connection:
+                if sqlite:  # answer at once: a health check must not wait out the busy timeout
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={PING_TIMEOUT_MS}")
+                try:
+                    with connection.execution_options(**WRITE).begin():
+                        connection.execute(text("SELECT 1"))
+                finally:
+                    if sqlite:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout={engines.BUSY_TIMEOUT_MS}")
             return True
         except SQLAlchemyError:
             return False

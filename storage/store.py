@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
+from storage import engine as engines
 from storage.engine import WRITE
 
 
@@ -58,10 +59,24 @@ class Store:
             yield session
 
     @contextmanager
+    def _queued(self) -> Iterator[None]:
+        """Wait for this process's SQLite writer slot for at most the busy timeout, then fail
+        as a busy database does (the platform gets its retryable answer in time)."""
+        if self._lock is None:
+            yield
+            return
+        if not self._lock.acquire(timeout=engines.BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked"))
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    @contextmanager
     def writing(self) -> Iterator[Session]:
         """One short write transaction. Never call a chat platform inside it (invariant 3)."""
         with (
-            self._lock or nullcontext(),
+            self._queued(),
             Session(self._writer, expire_on_commit=False) as session,
             session.begin(),
         ):
@@ -77,7 +92,7 @@ class Store:
     @contextmanager
     def write_connection(self) -> Iterator[Connection]:
         """One short write transaction on a Core connection (see `writing`)."""
-        with self._lock or nullcontext(), self._writer.begin() as connection:
+        with self._queued(), self._writer.begin() as connection:
             yield connection
 
     def insert(self, table: Table) -> Any:

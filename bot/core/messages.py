@@ -8,14 +8,15 @@ from typing import Any
 
 from bot.core.nominations import Mention
 
-MAX_ID = 255
+MAX_ID = 64  # the size of the id columns (channel, workspace, message id): see storage.tables
 
 
 def plain_id(value: object) -> str:
     """An id read from a payload (channel, user, message, team), or "" when it is not one.
 
-    Ids are short printable strings: NUL, control and format characters, or a length no
-    platform uses, mean the payload is not one we can store (PostgreSQL refuses NUL in text).
+    Ids are short printable strings: NUL, control and format characters, or a length longer
+    than the database's id columns, mean the payload is not one we can store (PostgreSQL
+    refuses NUL in text, and a too-long id would fail the insert: a 500, not a refusal).
     """
     if isinstance(value, str) and 0 < len(value) <= MAX_ID and value.isprintable():
         return value

@@ -200,3 +200,82 @@ def test_a_slack_command_word_with_a_link_or_broadcast_stays_text(world: SlackWo
     response = world.command(MEMBER, "<http://x|bonus> <!channel>")
     text = response.json()["text"]
     assert "bonus" in text and "<http" not in text and "<!channel>" not in text
+
+
+def test_the_edge_refuses_ids_longer_than_their_column() -> None:
+    """The edge's limit is the column's size, so a long id is ignored, never a failed insert."""
+    from bot.core.messages import MAX_ID
+    from storage.tables import DailyPostRow, EvidenceRow, RetractionRow
+
+    for table in (EvidenceRow, RetractionRow, DailyPostRow):
+        columns = table.__table__.columns  # type: ignore[attr-defined]
+        for name in ("workspace", "channel", "source_message_id", "message_id"):
+            if name in columns:
+                assert columns[name].type.length == MAX_ID, (table, name)
+        for name in ("nominee", "nominator"):
+            if name in columns:
+                assert columns[name].type.length >= len("dingtalk:") + MAX_ID
+
+
+def test_a_reply_in_a_channel_with_an_overlong_id_is_ignored_not_a_500(world: SlackWorld) -> None:
+    post = world.post_today()
+    body = world.reply_event(post, "<@W222> stayed late to walk a customer through it")
+    body["event"]["channel"] = "C" + "X" * 64
+    assert world.send_event(body).status_code == 200
+    body = world.reply_event(post, "<@W222> stayed late to walk a customer through it")
+    body["event"]["ts"] = "1" * 70
+    assert world.send_event(body).status_code == 200
+    assert world.evidence() == []
+
+
+def test_an_admin_summary_of_a_channel_typed_without_its_platform(world: SlackWorld) -> None:
+    """`/values summary #C111` typed by hand (not picked, so no <#C111|name>)."""
+    world.command(ADMIN, "summary #C111")
+    from tests.slack.test_commands import answer
+
+    reply = answer(world)
+    assert "#C111" in reply["text"] and "went wrong" not in reply["text"]
+
+
+def test_a_known_word_the_service_does_not_route_is_unknown_not_a_subscription(
+    world: SlackWorld,
+) -> None:
+    from bot.core.commands import Command
+    from bot.core.messages import Place
+
+    service = world.runtime.service
+    [reply] = service._run(Place("slack", TEAM, "C999"), f"slack:{ADMIN}", Command("nonsense"))
+    assert reply.key == "unknown_command"
+    assert world.repo.subscriptions.get(platform="slack", workspace=TEAM, channel="C999") is None
+
+
+def test_a_locked_sqlite_database_gets_slack_a_retryable_answer_in_time(
+    fake_slack,
+    sqlite_url,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    """Another process holds the write lock: Slack gets 503 (it redelivers) before its own
+    3-second timeout, and /healthz says so at once rather than waiting out the lock."""
+    import sqlite3
+
+    from storage.repository import open_repository
+    from tests.slack.conftest import slack_world
+
+    repo = open_repository(sqlite_url)
+    with slack_world(fake_slack, repo, clock) as world:
+        post = world.post_today()
+        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            raw = json.dumps(world.reply_event(post, "<@W222> stayed late to help a customer"))
+            as_slack = httpx.Client(timeout=3.0)  # Slack gives up after 3 s
+            answer = as_slack.post(world.url, content=raw, headers=signed_headers(raw))
+            assert answer.status_code == 503
+            health = httpx.get(world.url.replace("/slack/events", "/healthz"), timeout=1.5)
+            assert health.status_code == 503 and health.json()["database"] == "unreachable"
+        finally:
+            holder.execute("COMMIT")
+            holder.close()
+        assert world.send_event(json.loads(raw), retry=1).status_code == 200  # redelivered
+        assert len(world.evidence()) == 1
+    repo.close()

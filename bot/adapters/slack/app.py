@@ -335,7 +335,7 @@ class SlackBot:
         incoming = Incoming(
             place=form.place,
             author=form.author,
-            message_id=f"modal:{form.view_id}",
+            message_id=f"{translate.MODAL_PREFIX}{form.view_id}",
             text=form.story,
             at=self.rt.clock.now(),
             mentions=mentions,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.messages import Incoming, Place, plain_id
+from bot.core.messages import MAX_ID, Incoming, Place, plain_id
 from bot.core.nominations import Mention
 
 PLATFORM = "slack"
@@ -21,6 +21,7 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 _CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 NEW_SUBTYPES = (None, "thread_broadcast", "file_share")
+MODAL_PREFIX = "modal:"  # a modal's case is kept under the message id modal:VIEW_ID
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -250,12 +251,15 @@ def submission(body: dict[str, Any]) -> Submission | None:
         return None
     if not place.channel or not thread:
         return None
+    view_id = plain_id(view.get("id"))
+    if len(MODAL_PREFIX) + len(view_id) > MAX_ID:
+        return None  # its case's message id would not fit the column
     users, story = modal_values(view)
     return Submission(
         place=place,
         thread_ts=thread,
         author=person(plain_id(_obj(body.get("user")).get("id"))),
-        view_id=plain_id(view.get("id")),
+        view_id=view_id,
         nominees=[person(u) for u in users],
         story=story,
     )
