@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage import migrate
 from storage import engine as engines
+from storage import migrate
 from storage.engine import PING_TIMEOUT_MS, WRITE, make_engine
 from storage.evidence import Evidence
 from storage.exports import Exports
