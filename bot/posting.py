@@ -128,16 +128,7 @@ class DailyPosts:
             METRICS.posts.inc(platform=post.platform, outcome="refused")
             raise
         except DeliveryUnknown as error:
-            self.repo.posts.settle(post_id=post.id, status="unknown")
-            METRICS.posts.inc(platform=post.platform, outcome="unknown")
-            log.warning(
-                "daily post %s %s %s may or may not have arrived (%s); marked unknown, "
-                "not sent again",
-                post.platform,
-                post.channel,
-                post.local_date,
-                error,
-            )
+            self._unknown(post, f"may or may not have arrived ({error})")
             return
         except Exception:
             METRICS.posts.inc(platform=post.platform, outcome="failed")
@@ -150,6 +141,18 @@ class DailyPosts:
             post.channel,
             post.local_date,
             message_id,
+        )
+
+    def _unknown(self, post: DailyPost, why: str) -> None:
+        """Settle a post that may have arrived: `unknown`, logged, never sent again."""
+        self.repo.posts.settle(post_id=post.id, status="unknown")
+        METRICS.posts.inc(platform=post.platform, outcome="unknown")
+        log.warning(
+            "daily post %s %s %s: %s; marked unknown, not posted again",
+            post.platform,
+            post.channel,
+            post.local_date,
+            why,
         )
 
     def reconcile(self, poster_for: Callable[[str], Poster | None]) -> list[DailyPost]:
@@ -174,15 +177,9 @@ class DailyPosts:
                 platform=post.platform, workspace=post.workspace, channel=post.channel
             )
             if subscription is None or not isinstance(poster, Findable):
-                self.repo.posts.settle(post_id=post.id, status="unknown")
-                METRICS.posts.inc(platform=post.platform, outcome="unknown")
-                log.warning(
-                    "daily post %s %s %s: its claim expired and %s cannot be asked whether it "
-                    "arrived; marked unknown, not posted again",
-                    post.platform,
-                    post.channel,
-                    post.local_date,
-                    post.platform,
+                self._unknown(
+                    post,
+                    f"its claim expired and {post.platform} cannot be asked whether it arrived",
                 )
                 continue
             try:

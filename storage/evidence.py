@@ -115,8 +115,7 @@ class Evidence(Store):
         return stored
 
     @cached_property
-    def _new_case(self) -> Any:
-        """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once with bind parameters."""
+    def _new_case(self) -> Any:  # INSERT … ON CONFLICT DO NOTHING RETURNING id, built once
         names = [c.name for c in EVIDENCE.columns if c.name != "id"]
         return (
             self.insert(EVIDENCE)
@@ -332,8 +331,7 @@ class Evidence(Store):
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     def mentioning(self, needles: Iterable[str], *, limit: int = 200) -> list[EvidenceRow]:
-        """Cases whose story contains any of `needles` (an id, a mention, a name): for review
-        after an erasure, since another person's story may still name the erased person."""
+        """Cases whose story names any of `needles` (an id, a mention, a name): after `forget`."""
         wanted = [n for n in dict.fromkeys(needles) if len(n) >= 2]
         if not wanted:
             return []

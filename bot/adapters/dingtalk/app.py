@@ -6,11 +6,9 @@ answer to DingTalk (confirmations, refusals, summaries, notices) runs afterwards
 worker pool. Groups get nominations and subscriptions; `me`, `summary` and `export` are
 answered only one-to-one, through the OpenAPI, to the sender.
 
-An HTTP callback's body is not covered by its signature, so in that mode nothing is ever sent
-to an address taken from the body: its sessionWebhook is dropped on arrival. In Stream mode
-(authenticated by the socket) a sessionWebhook is used only when it is DingTalk's own session
-endpoint. A message that cannot be stored is refused to an HTTP callback (DingTalk delivers it
-again) and kept in the durable spool in Stream mode (replayed on the next start).
+An HTTP callback's body is unsigned, so its sessionWebhook is dropped on arrival; in Stream
+mode one is used only when it is DingTalk's own session endpoint. A message that cannot be
+stored fails an HTTP callback (DingTalk redelivers) and is spooled to disk in Stream mode.
 """
 
 from __future__ import annotations
