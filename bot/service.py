@@ -6,6 +6,7 @@ context); adapters render them.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.calendars import Calendars
 from bot.clock import Clock
 from bot.core.commands import Command, CommandError, parse_command
-from bot.core.cycles import closed_cycle_of, retention_boundary
+from bot.core.cycles import Cycle, closed_cycle_of, quarter_of, retention_boundary
 from bot.core.messages import Incoming, Place, Reply
 from bot.core.model import DailyPost
 from bot.core.nominations import (
@@ -27,6 +28,8 @@ from bot.core.rubric import Rubric
 from bot.core.workdays import answers_post
 from bot.reading import Reading
 from storage.repository import Repository
+
+CYCLES_SECONDS = 30.0  # an admin's new named cycle counts for freezing within this long
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class ValuesService:
     ) -> None:
         self.repo, self.rubric, self.clock, self.options = repo, rubric, clock, options
         self.calendars = calendars or Calendars()
+        self._named: tuple[float, list[Cycle]] | None = None
         self.reading = Reading(
             repo,
             rubric,
@@ -81,17 +85,28 @@ class ValuesService:
     def _expired(self, incoming: Incoming) -> bool:
         if self.options.retention_days <= 0:
             return False
-        today = self._today()
-        named = self.repo.governance.cycles()
         return self._local_date(incoming) <= retention_boundary(
-            today, self.options.retention_days, named
+            self._today(), self.options.retention_days, self._cycles()
         )
 
     def _today(self) -> date:
         return self.clock.now().astimezone(ZoneInfo(self.options.timezone)).date()
 
+    def _cycles(self) -> list[Cycle]:
+        """The named cycles, read at most every CYCLES_SECONDS (every message asks)."""
+        now = time.monotonic()
+        cached = self._named
+        if cached is None or cached[0] < now:
+            cached = self._named = (now + CYCLES_SECONDS, self.repo.governance.cycles())
+        return cached[1]
+
     def _frozen(self, place: Place, told_on: date) -> Reply | None:
         """A refusal when `told_on` lies in a closed cycle (its end plus the grace workdays)."""
+        today, named = self._today(), self._cycles()
+        if quarter_of(told_on).ends_on >= today and all(
+            c.ends_on >= today for c in named if c.contains(told_on)
+        ):
+            return None  # every cycle it belongs to is still running: no calendar needed
         sub = self.repo.subscriptions.get(
             platform=place.platform, workspace=place.workspace, channel=place.channel
         )
@@ -99,8 +114,8 @@ class ValuesService:
         days_off = sub.days_off if sub else frozenset()
         closed = closed_cycle_of(
             told_on,
-            self._today(),
-            self.repo.governance.cycles(),
+            today,
+            named,
             self.options.cycle_grace_days,
             lambda day: self.calendars.is_workday(day, country, days_off),
         )
