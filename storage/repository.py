@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage import engine as engines
@@ -60,16 +60,25 @@ class Repository:
         try:
             with self.engine.connect() as connection:
                 if sqlite:  # answer at once: a health check must not wait out the busy timeout
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout={PING_TIMEOUT_MS}")
+                    _busy_timeout(connection, PING_TIMEOUT_MS)
                 try:
                     with connection.execution_options(**WRITE).begin():
                         connection.execute(text("SELECT 1"))
                 finally:
                     if sqlite:
-                        connection.exec_driver_sql(f"PRAGMA busy_timeout={engines.BUSY_TIMEOUT_MS}")
+                        _busy_timeout(connection, engines.BUSY_TIMEOUT_MS)
             return True
         except SQLAlchemyError:
             return False
+
+
+def _busy_timeout(connection: Connection, milliseconds: int) -> None:
+    """Set SQLite's busy timeout on the driver's connection, outside any transaction."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
+    finally:
+        cursor.close()
 
 
 def open_repository(url: str, *, upgrade: bool | None = None) -> Repository:

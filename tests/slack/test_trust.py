@@ -276,6 +276,8 @@ def test_a_locked_sqlite_database_gets_slack_a_retryable_answer_in_time(
         finally:
             holder.execute("COMMIT")
             holder.close()
+        health = httpx.get(world.url.replace("/slack/events", "/healthz"), timeout=1.5)
+        assert health.status_code == 200 and health.json()["database"] == "ok"
         assert world.send_event(json.loads(raw), retry=1).status_code == 200  # redelivered
         assert len(world.evidence()) == 1
     repo.close()
