@@ -24,8 +24,27 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, **kwargs)
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+        engine = _sqlite_engine(url, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    event.listen(engine, "handle_error", _without_values)
+    return engine
+
+
+def _without_values(context: Any) -> None:
+    """Errors name no stored value: bound parameters are hidden (hide_parameters), and the
+    lines a server adds that quote a row (PostgreSQL's `DETAIL: Failing row contains (…)`,
+    `Key (…)=(…)`) are dropped, so no story reaches a log or a traceback."""
+    for error in (context.sqlalchemy_exception, context.original_exception):
+        if error is not None:
+            error.args = tuple(
+                _drop_detail(arg) if isinstance(arg, str) else arg for arg in error.args
+            )
+
+
+def _drop_detail(message: str) -> str:
+    kept = [line for line in message.split("\n") if not line.lstrip().startswith("DETAIL:")]
+    return "\n".join(kept)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:

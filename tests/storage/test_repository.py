@@ -229,3 +229,23 @@ def test_newest_cases_read_meanwhile_are_the_same_as_read_after(repo):
     assert meanwhile == repo.evidence.newest(ALL, 3, people)
     assert len(meanwhile["slack:U2"]) == 3
     assert set(meanwhile) == people
+
+
+def test_a_database_error_names_no_value_so_no_story_reaches_a_log(repo: Repository) -> None:
+    """The engine hides bound parameters: a failed statement's message carries no story."""
+    import pytest
+    from sqlalchemy import insert
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.tables import EvidenceRow
+
+    secret_story = "a confidential story about a colleague's appraisal"
+    with pytest.raises(SQLAlchemyError) as failed, repo.engine.begin() as connection:
+        connection.execute(
+            insert(EvidenceRow.__table__).values(story=secret_story)  # type: ignore[attr-defined]
+        )  # every other column is missing: NOT NULL fails
+    import traceback
+
+    logged = "".join(traceback.format_exception(failed.value))  # what log.exception writes
+    assert secret_story not in logged
+    assert "hidden" in str(failed.value).lower()
