@@ -7,6 +7,7 @@ allows, each refused, and the guarantees that nothing acknowledged is lost or po
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from bot.adapters.dingtalk.app import DingTalkBot, credentials
 from bot.adapters.dingtalk.callback import Callbacks
 from bot.adapters.dingtalk.openapi import OpenApi
 from bot.adapters.spool import Spool
+from bot.core.messages import Place
 from storage.repository import Repository
 from tests.dingtalk.conftest import (
     GROUP,
@@ -165,15 +167,9 @@ def test_a_late_delivery_attaches_to_the_post_current_when_it_was_said(
     world.clock.set(shanghai(2026, 11, 23, 10, 1))  # the redelivery comes seconds later
     assert world.send(said, headers=headers).status_code == 200
     [row] = world.repo.evidence.rows_for_message(
-        place=world.bot.poster and _place(world), message_id=said["msgId"]
+        place=Place("dingtalk", world.bot.robot_code, GROUP), message_id=said["msgId"]
     )
     assert row.daily_post_id == monday.id and row.criterion_key == monday.criterion_key
-
-
-def _place(world: DingTalkWorld) -> Any:
-    from bot.core.messages import Place
-
-    return Place("dingtalk", world.bot.robot_code, GROUP)
 
 
 def test_a_callback_that_could_not_be_stored_is_answered_503_and_taken_again(
@@ -240,8 +236,6 @@ def test_a_daily_post_that_timed_out_is_marked_unknown_and_sent_once(
         world.runtime.posts.post_now(sub, bot.poster())
     finally:
         bot.close()
-    import time
-
     time.sleep(1.2)  # the fake finishes answering
     assert len(world.fake.group_messages(GROUP)) == 1  # measured before the fix: 5
     post = world.repo.posts.latest(platform="dingtalk", workspace=bot.robot_code, channel=GROUP)
