@@ -23,6 +23,7 @@ from bot.core.rotation import criterion_at
 from bot.core.rubric import Criterion, Rubric
 from bot.metrics import METRICS
 from storage.repository import Repository
+from storage.store import database_away
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -235,7 +236,13 @@ class DailyPosts:
 
         def send(item: tuple[Subscription, Poster, date]) -> PostOutcome | None:
             subscription, poster, local_date = item
-            post = self.claim(subscription, local_date)
+            try:
+                post = self.claim(subscription, local_date)
+            except Exception as error:
+                if not database_away(error):
+                    raise
+                log.warning("daily post for %s: database busy; next tick", subscription.channel_key)
+                return None  # nothing claimed, nothing sent: the next tick tries again
             if post is None:
                 return None  # another replica was first
             try:

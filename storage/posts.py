@@ -42,6 +42,8 @@ _BY_MESSAGE = sa_select(POSTS).where(
 
 
 class Posts(Store):
+    queue_seconds = 30.0  # the scheduler's claims are off the acknowledgement path
+
     def claim(
         self,
         *,

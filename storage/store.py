@@ -48,6 +48,10 @@ def _write_lock(engine: Engine) -> threading.Lock | None:
 
 
 class Store:
+    # how long a write waits for this process's SQLite writer slot: the busy timeout, so an
+    # acknowledgement gets its retryable answer in time (stores off that path wait longer)
+    queue_seconds: float | None = None
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**WRITE)
@@ -65,7 +69,8 @@ class Store:
         if self._lock is None:
             yield
             return
-        if not self._lock.acquire(timeout=engines.BUSY_TIMEOUT_MS / 1000):
+        wait = engines.BUSY_TIMEOUT_MS / 1000 if self.queue_seconds is None else self.queue_seconds
+        if not self._lock.acquire(timeout=wait):
             raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked"))
         try:
             yield
