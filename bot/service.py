@@ -7,6 +7,7 @@ context); adapters render them.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -107,17 +108,8 @@ class ValuesService:
             c.ends_on >= today for c in named if c.contains(told_on)
         ):
             return None  # every cycle it belongs to is still running: no calendar needed
-        sub = self.repo.subscriptions.get(
-            platform=place.platform, workspace=place.workspace, channel=place.channel
-        )
-        country = sub.country if sub else "CN"
-        days_off = sub.days_off if sub else frozenset()
         closed = closed_cycle_of(
-            told_on,
-            today,
-            named,
-            self.options.cycle_grace_days,
-            lambda day: self.calendars.is_workday(day, country, days_off),
+            told_on, today, named, self.options.cycle_grace_days, self._workdays(place)
         )
         if closed is None:
             return None
@@ -253,16 +245,17 @@ class ValuesService:
 
     def _answerable(self, post: DailyPost, said_on: date) -> bool:
         """Without a thread, a message answers the latest post only on its day or the next workday."""
+        place = Place(post.platform, post.workspace, post.channel)
+        return answers_post(post.local_date, said_on, self._workdays(place))
+
+    def _workdays(self, place: Place) -> Callable[[date], bool]:
+        """Whether a day is a workday in this channel (its country's calendar, its days off)."""
         sub = self.repo.subscriptions.get(
-            platform=post.platform, workspace=post.workspace, channel=post.channel
+            platform=place.platform, workspace=place.workspace, channel=place.channel
         )
         country = sub.country if sub else "CN"
         days_off = sub.days_off if sub else frozenset()
-        return answers_post(
-            post.local_date,
-            said_on,
-            lambda day: self.calendars.is_workday(day, country, days_off),
-        )
+        return lambda day: self.calendars.is_workday(day, country, days_off)
 
     def _local_date(self, incoming: Incoming) -> date:
         sub = self.repo.subscriptions.get(

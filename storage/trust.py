@@ -64,11 +64,6 @@ class Trust(Store):
                 delete(SEEN).where(SEEN.c.platform == platform, SEEN.c.digest == digest)
             )
 
-    def prune(self, *, now: datetime) -> int:
-        with self.write_connection() as connection:
-            result = connection.execute(delete(SEEN).where(SEEN.c.expires_at < now))
-            return int(result.rowcount)
-
     # ---- erased people ----------------------------------------------------------------------
 
     def key(self, *, now: datetime) -> bytes:
@@ -76,7 +71,7 @@ class Trust(Store):
         if self._key is not None:
             return self._key
         with self._key_lock:
-            found = self.first(sa_select(SECRETS.c.value).where(SECRETS.c.name == PSEUDONYM_KEY))
+            found = self.first(_KEY)
             if found is None:
                 with self.write_connection() as connection:
                     connection.execute(
@@ -84,9 +79,7 @@ class Trust(Store):
                         .values(name=PSEUDONYM_KEY, value=secrets.token_hex(32), created_at=now)
                         .on_conflict_do_nothing()
                     )
-                found = self.first(
-                    sa_select(SECRETS.c.value).where(SECRETS.c.name == PSEUDONYM_KEY)
-                )
+                found = self.first(_KEY)  # ours, or another replica's that was first
             assert found is not None
             self._key = bytes.fromhex(found[0])
             return self._key
@@ -115,6 +108,7 @@ class Trust(Store):
         return {by_pseudonym[row[0]] for row in rows}
 
 
+_KEY = sa_select(SECRETS.c.value).where(SECRETS.c.name == PSEUDONYM_KEY)
 _ERASED_AMONG = sa_select(ERASED.c.pseudonym).where(
     ERASED.c.pseudonym.in_(bindparam("names", expanding=True))
 )
