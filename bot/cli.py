@@ -11,10 +11,13 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from bot import __version__, cli_admin
-from bot.config import ConfigError, Settings
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from bot import __version__, cli_admin, cli_calendar, logs
+from bot.config import ConfigError, Settings, shown_url
 from bot.packs import PackError, available_packs, load_pack, pack_path
-from bot.wiring import build
+from bot.shutdown import Stop, Stopping
+from bot.wiring import NoDatabase, build
 from storage import migrate
 from storage.engine import make_engine
 from storage.repository import SchemaOutdated
@@ -23,7 +26,6 @@ from storage.repository import SchemaOutdated
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not hasattr(args, "handler"):
         parser.print_help()
         return 0
@@ -32,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    default_level = "INFO" if args.handler is cmd_run else "WARNING"
+    logs.configure(settings.log_level or default_level, settings.log_format)
     try:
         return int(args.handler(settings, args))
     except SchemaOutdated:
@@ -41,8 +45,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except NoDatabase as missing:
+        print(
+            f"No database at {missing}: nothing has been recorded there yet. Set DATABASE_URL "
+            "to the bot's database, or start with `values-bot run` or `values-bot subscribe`.",
+            file=sys.stderr,
+        )
+        return 1
+    except (OperationalError, InterfaceError) as error:
+        print(
+            f"Cannot use the database {shown_url(settings.database_url)}: {_first_line(error)}",
+            file=sys.stderr,
+        )
+        return 2
+    except BrokenPipeError:  # output piped into `head`, which has read enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 130
+
+
+def _first_line(error: Exception) -> str:
+    """A driver's message, first line only, without SQLAlchemy's background link."""
+    original = getattr(error, "orig", None) or error
+    return (str(original).strip().splitlines() or ["unknown error"])[0]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=cmd_rubric_show)
 
     cli_admin.add_commands(commands)
+    cli_calendar.add_commands(commands)
     return parser
 
 
@@ -100,22 +128,31 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     console = Console(runtime, sys.stdout, speaker=args.speaker)
     console.start()
     scheduler = start_ticking(runtime.posts, console.poster_for, seconds=settings.tick_seconds)
+    stopping = Stopping().install()
     try:
-        console.loop(_typed_lines(console))
+        console.loop(_typed_lines(console, stopping))
+    except (Stop, KeyboardInterrupt):
+        pass
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=True)  # a post being written is finished first
         runtime.close()
+        logging.getLogger("bot.run").info("event=stopped signal=%s", stopping.signal or "none")
     return 0
 
 
-def _typed_lines(console: object) -> Iterator[str]:
-    """Lines from the terminal, with a prompt naming the speaker; piped input gets no prompt."""
+def _typed_lines(console: object, stopping: Stopping) -> Iterator[str]:
+    """Lines from the terminal, with a prompt naming the speaker; piped input gets no prompt.
+    A stop signal ends the wait for a line at once, and never a line being handled."""
     interactive = sys.stdin.isatty()
-    while True:
+    while not stopping.event.is_set():
+        stopping.raise_in_main = True
         try:
-            yield input(f"{getattr(console, 'speaker', '')}> " if interactive else "")
+            line = input(f"{getattr(console, 'speaker', '')}> " if interactive else "")
         except EOFError:
             return
+        finally:
+            stopping.raise_in_main = False
+        yield line
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

@@ -64,7 +64,7 @@ def dates_arg(text: str) -> frozenset[date]:
         return frozenset(date.fromisoformat(d.strip()) for d in text.split(",") if d.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"write days off as YYYY-MM-DD,YYYY-MM-DD (got {text!r})"
+            f"write dates as YYYY-MM-DD,YYYY-MM-DD (got {text!r})"
         ) from None
 
 
@@ -117,6 +117,12 @@ def add_commands(commands: Any) -> None:
     )
     subscribe.add_argument(
         "--days-off", type=dates_arg, default=frozenset(), help="extra company days off"
+    )
+    subscribe.add_argument(
+        "--workdays",
+        type=dates_arg,
+        default=None,
+        help="company make-up workdays (调休), e.g. 2027-02-07,2027-02-20",
     )
     subscribe.add_argument(
         "--notify-nominees",
@@ -346,6 +352,7 @@ def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:
             timezone=args.tz or settings.timezone,
             country=args.country.upper(),
             days_off=args.days_off,
+            workdays=args.workdays,
             now=rt.clock.now(),
             notify_nominees=args.notify_nominees,
             private_cases=args.private_cases,

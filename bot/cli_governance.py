@@ -8,8 +8,9 @@ import sys
 
 from bot.config import Settings
 from bot.core.cycles import CycleError, new_cycle
+from bot.core.model import Subscription
 from bot.core.permissions import Role
-from bot.wiring import opened
+from bot.wiring import Runtime, opened
 
 
 def actor() -> str:
@@ -19,6 +20,45 @@ def actor() -> str:
 def channel_key(channel: str, user: str) -> str:
     channel = channel.lstrip("#")
     return channel if ":" in channel else f"{user.split(':', 1)[0]}:{channel}"
+
+
+PLATFORM_NAMES = ("console", "slack", "dingtalk")
+
+
+def resolve_channel(rt: Runtime, text: str) -> str | None:
+    """PLATFORM:CHANNEL for a channel written with or without its platform; None after saying
+    which platforms have it (or that none does)."""
+    text = text.strip().lstrip("#")
+    platform, _, channel = text.rpartition(":")
+    if platform in PLATFORM_NAMES and channel:
+        return text
+    found = sorted(
+        {s.platform for s in rt.repo.subscriptions.list(active_only=False) if s.channel == text}
+    )
+    if len(found) == 1:
+        return f"{found[0]}:{text}"
+    if found:
+        choices = " or ".join(f"{p}:{text}" for p in found)
+        print(
+            rt.templates.render("cli_channel_ambiguous", channel=text, choices=choices),
+            file=sys.stderr,
+        )
+    else:
+        print(rt.templates.render("cli_channel_unknown", channel=text), file=sys.stderr)
+    return None
+
+
+def find_subscription(rt: Runtime, text: str) -> Subscription | None:
+    """The subscription of a channel written with or without its platform, or None (said)."""
+    key = resolve_channel(rt, text)
+    if key is None:
+        return None
+    platform, _, channel = key.partition(":")
+    for sub in rt.repo.subscriptions.list(active_only=False):
+        if sub.platform == platform and sub.channel == channel:
+            return sub
+    print(rt.templates.render("cli_channel_unknown", channel=key), file=sys.stderr)
+    return None
 
 
 def cmd_cycles_add(settings: Settings, args: argparse.Namespace) -> int:

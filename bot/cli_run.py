@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
@@ -14,12 +15,15 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings, looks_real
 from bot.metrics import METRICS
 from bot.posting import Poster
+from bot.shutdown import Deadline, Stopping, drain
 from bot.wiring import Runtime, build
 
 if TYPE_CHECKING:
     from bot.adapters.dingtalk.app import DingTalkBot
     from bot.adapters.slack.app import SlackBot
     from bot.web import WebApp
+
+log = logging.getLogger("bot.run")
 
 
 def health_report(runtime: Runtime, *, ticking_since: datetime | None = None) -> dict[str, Any]:
@@ -99,23 +103,35 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
         seconds=settings.tick_seconds,
         hourly=runtime.service.reading.apply_retention,
     )
-    METRICS.last_tick.read = lambda: (
-        runtime.posts.last_tick.timestamp() if runtime.posts.last_tick else None
-    )
+    METRICS.watch(runtime)
+    stopping = Stopping().install()
     try:
         if http:
             _serve(runtime, slack, dingtalk, host=host, port=port, started=started)
         else:
-            _socket(settings, slack, dingtalk)
+            _socket(runtime, slack, dingtalk, stopping, started=started)
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.shutdown(wait=False)
-        for bot in (slack, dingtalk):
-            if bot is not None:
-                bot.close()
-        runtime.close()
+        _shut_down(runtime, scheduler, (slack, dingtalk))
     return 0
+
+
+def _shut_down(runtime: Runtime, scheduler: Any, bots: tuple[Any, ...]) -> None:
+    """No new posts; answers in flight get BOT_SHUTDOWN_SECONDS; then every connection closes."""
+    deadline = Deadline(runtime.settings.shutdown_seconds)
+    scheduler.shutdown(wait=False)
+    running = [bot for bot in bots if bot is not None]
+    dropped = drain([bot.work for bot in running], deadline)
+    unstored = sum(bot.retry.pending() for bot in running)
+    for bot in running:
+        bot.close(wait=dropped == 0)
+    runtime.close()
+    log.info("event=stopped answers_dropped=%d unstored=%d", dropped, unstored)
+    if dropped or unstored:
+        log.warning(
+            "stopped with %d answer(s) unsent and %d message(s) never stored", dropped, unstored
+        )
 
 
 Bots = tuple["SlackBot | None", "DingTalkBot | None"]
@@ -237,18 +253,33 @@ def _serve(
         if metrics_at
         else f"http://{host}:{port}/metrics"
     )
-    print(f"values-bot: health at http://{host}:{port}/healthz, metrics at {where}", flush=True)
+    print(
+        f"values-bot: health at http://{host}:{port}/livez and /readyz, metrics at {where}",
+        flush=True,
+    )
     serve(
         web_app(runtime, slack, dingtalk, started=started),
         host=host,
         port=port,
         metrics_at=metrics_at,
+        grace=settings.shutdown_seconds / 2,
     )
 
 
-def _socket(settings: Settings, slack: SlackBot | None, dingtalk: DingTalkBot | None) -> None:
-    """Slack Socket Mode and DingTalk Stream mode: outbound connections, no public URL."""
+def _socket(
+    runtime: Runtime,
+    slack: SlackBot | None,
+    dingtalk: DingTalkBot | None,
+    stopping: Stopping,
+    *,
+    started: datetime,
+) -> None:
+    """Slack Socket Mode and DingTalk Stream mode: outbound connections, no public URL.
+    Runs until a stop signal; health and metrics on BOT_ADMIN_PORT when it is set."""
+    settings = runtime.settings
     handler = None
+    stream = None
+    admin = _admin_server(runtime, started) if settings.admin_address else None
     if slack is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -262,8 +293,10 @@ def _socket(settings: Settings, slack: SlackBot | None, dingtalk: DingTalkBot | 
         from bot.adapters.dingtalk.stream import stream_client
 
         dingtalk.replay_spool()  # acknowledged before a crash, never stored: stored now
-        client = stream_client(settings, dingtalk)
-        thread = threading.Thread(target=client.start_forever, name="dingtalk-stream", daemon=True)
+        client, stream = stream_client(settings, dingtalk)
+        thread = threading.Thread(
+            target=client.run_until, args=(stopping.event,), name="dingtalk-stream", daemon=True
+        )
         thread.start()
         print(
             f"values-bot: DingTalk Stream mode via {settings.dingtalk_api_url} "
@@ -271,7 +304,33 @@ def _socket(settings: Settings, slack: SlackBot | None, dingtalk: DingTalkBot | 
             flush=True,
         )
     try:
-        threading.Event().wait()
+        stopping.wait()
     finally:
+        stopping.event.set()
+        deadline = Deadline(settings.shutdown_seconds / 2)
+        if stream is not None:
+            stream.accepting = False  # frames from now on are delivered again, elsewhere
+            drain([stream], deadline)
+            thread.join(timeout=deadline.left())
         if handler is not None:
             handler.close()  # type: ignore[no-untyped-call]
+        if admin is not None:
+            admin.should_exit = True
+
+
+def _admin_server(runtime: Runtime, started: datetime) -> Any:
+    """/livez, /readyz, /healthz and /metrics on BOT_ADMIN_PORT, in a thread of their own."""
+    import uvicorn
+
+    from bot.admin import AdminApp
+    from bot.web import server_config
+
+    host, _, port = runtime.settings.admin_address.rpartition(":")
+    app = AdminApp(
+        health=lambda: health_report(runtime, ticking_since=started),
+        metrics_token=runtime.settings.metrics_token,
+    )
+    server = uvicorn.Server(server_config(app, host=host or "127.0.0.1", port=int(port)))
+    threading.Thread(target=server.run, name="admin", daemon=True).start()
+    print(f"values-bot: health and metrics on http://{host or '127.0.0.1'}:{port}", flush=True)
+    return server

@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.calendars import COMPANY_CALENDAR, CalendarError, CompanyCalendar
+from bot.logs import FORMATS, LEVELS
 from bot.packs import DEFAULT_PACK
 from bot.templates import LOCALES
 
-DEFAULT_DATABASE_URL = "sqlite:///values-bot.db"
+
+def data_dir() -> Path:
+    """Where values-bot keeps its files by default, whatever the working directory: the
+    platform's data folder (~/.local/share/values-bot, or $XDG_DATA_HOME/values-bot)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("values-bot", appauthor=False)
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'values-bot.db'}"
+
+
+def default_spool_dir() -> str:
+    return str(data_dir() / "spool")
+
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DINGTALK_API_URL = "https://api.dingtalk.com"
 LEGACY_DINGTALK_API_URL = "https://oapi.dingtalk.com"
@@ -34,7 +53,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default_factory=default_database_url)
     locale: str = "zh"
     timezone: str = "Asia/Shanghai"
     rubric: str = DEFAULT_PACK
@@ -47,9 +66,14 @@ class Settings:
     fanout_concurrency: int = 8
     retention_days: int = 0  # 0: keep evidence; else delete it this long after its cycle closed
     cycle_grace_days: int = 3  # workdays after a cycle ends during which its evidence may change
-    spool_dir: str = "values-bot-spool"  # Stream messages acknowledged but not yet stored
+    spool_dir: str = field(default_factory=default_spool_dir)  # Stream messages not yet stored
     metrics_token: str = ""  # a bearer token /metrics requires, when set
     metrics_address: str = ""  # HOST:PORT to serve /metrics on, apart from the bot's port
+    admin_address: str = ""  # HOST:PORT for /livez, /readyz, /metrics in Socket/Stream mode
+    shutdown_seconds: int = 10  # on SIGTERM: how long answers in flight may take
+    log_level: str = ""  # "" = INFO for `run`, WARNING for the other commands
+    log_format: str = "text"
+    calendar_file: str = ""  # the company calendar; "" = prompts/calendars/company.yaml
     slack_bot_token: str = ""
     slack_app_token: str = ""
     slack_signing_secret: str = ""
@@ -59,6 +83,10 @@ class Settings:
     dingtalk_client_secret: str = ""
     dingtalk_robot_code: str = ""
     dingtalk_api_url: str = DEFAULT_DINGTALK_API_URL
+
+    @property
+    def company_calendar(self) -> Path:
+        return Path(self.calendar_file) if self.calendar_file else COMPANY_CALENDAR
 
     @property
     def dingtalk_legacy_url(self) -> str:
@@ -147,6 +175,26 @@ class Settings:
             problems.append(
                 f"BOT_METRICS_ADDRESS should be HOST:PORT (e.g. 127.0.0.1:9100), not {metrics_address!r}"
             )
+        admin_address = environ.get("BOT_ADMIN_PORT", "").strip()
+        if admin_address.isdigit():
+            admin_address = f"0.0.0.0:{admin_address}"
+        if admin_address and not re.match(r"^[\w.\-\[\]:]*:\d{1,5}$", admin_address):
+            problems.append(
+                f"BOT_ADMIN_PORT should be PORT or HOST:PORT (e.g. 9000), not {admin_address!r}"
+            )
+        log_level = environ.get("LOG_LEVEL", "").strip().upper()
+        if log_level and log_level not in LEVELS:
+            problems.append(f"LOG_LEVEL should be one of {', '.join(LEVELS)}, not {log_level!r}")
+        log_format = environ.get("LOG_FORMAT", "text").strip().lower() or "text"
+        if log_format not in FORMATS:
+            problems.append(f"LOG_FORMAT should be one of {', '.join(FORMATS)}, not {log_format!r}")
+        database_url = environ.get("DATABASE_URL", "").strip() or default_database_url()
+        problems += database_problems(database_url)
+        calendar_file = environ.get("BOT_CALENDAR_FILE", "").strip()
+        try:
+            CompanyCalendar.load(Path(calendar_file) if calendar_file else COMPANY_CALENDAR)
+        except CalendarError as error:
+            problems.append(f"BOT_CALENDAR_FILE: {error}")
         platforms = tuple(
             name
             for name, keys in (
@@ -156,7 +204,7 @@ class Settings:
             if any(environ.get(k) for k in keys)
         )
         settings = cls(
-            database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url,
             locale=locale,
             timezone=zone,
             rubric=environ.get("BOT_RUBRIC", DEFAULT_PACK),
@@ -169,9 +217,14 @@ class Settings:
             fanout_concurrency=number("BOT_FANOUT_CONCURRENCY", 8, 1),
             retention_days=number("BOT_RETENTION_DAYS", 0, 0),
             cycle_grace_days=number("BOT_CYCLE_GRACE_DAYS", 3, 0),
-            spool_dir=environ.get("BOT_SPOOL_DIR", "").strip() or "values-bot-spool",
+            spool_dir=environ.get("BOT_SPOOL_DIR", "").strip() or default_spool_dir(),
             metrics_token=environ.get("BOT_METRICS_TOKEN", "").strip(),
             metrics_address=metrics_address,
+            admin_address=admin_address,
+            shutdown_seconds=number("BOT_SHUTDOWN_SECONDS", 10, 1),
+            log_level=log_level if log_level in LEVELS else "",
+            log_format=log_format if log_format in FORMATS else "text",
+            calendar_file=calendar_file,
             slack_bot_token=environ.get("SLACK_BOT_TOKEN", "").strip(),
             slack_app_token=environ.get("SLACK_APP_TOKEN", "").strip(),
             slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),
@@ -186,3 +239,35 @@ class Settings:
         if problems:
             raise ConfigError(problems)
         return settings
+
+
+def database_problems(url: str) -> list[str]:
+    """What is wrong with DATABASE_URL before anything connects: unparsable, or a driver
+    that is not installed (reachability and roles are found when it connects)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from storage.engine import normalise_url
+
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return ["DATABASE_URL should look like sqlite:///PATH or postgresql://USER@HOST/DB"]
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        return [
+            f"DATABASE_URL: {parsed.get_backend_name()} is not supported (SQLite or PostgreSQL)"
+        ]
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError) as error:
+        return [f"DATABASE_URL: the driver {parsed.drivername!r} is not installed ({error})"]
+    return []
+
+
+def shown_url(url: str) -> str:
+    """DATABASE_URL as it may be printed: without its password."""
+    from sqlalchemy.engine import make_url
+
+    from storage.engine import normalise_url
+
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)

@@ -14,7 +14,17 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.core.rubric import Criterion, Rubric, ScoringRule, Value
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+
+def _prompts() -> Path:
+    """prompts/: inside the installed package (bot/prompts), or beside bot/ in a clone."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "prompts", here.parent / "prompts"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    return here / "prompts"
+
+
+PROMPTS = _prompts()
 RUBRICS = PROMPTS / "rubrics"
 DEFAULT_PACK = "alibaba-six-vein"
 

@@ -98,7 +98,9 @@ class DailyPosts:
     def is_due(self, subscription: Subscription, now: datetime) -> bool:
         """Due on a workday from the post time until the cut-off (or an hour past a late time)."""
         local = local_now(subscription, now)
-        if not self.calendars.is_workday(local.date(), subscription.country, subscription.days_off):
+        if not self.calendars.is_workday(
+            local.date(), subscription.country, subscription.days_off, subscription.workdays
+        ):
             return False
         post_at = time.fromisoformat(subscription.post_at)
         start = datetime.combine(local.date(), post_at, local.tzinfo)
@@ -259,7 +261,9 @@ class DailyPosts:
     def post_now(self, subscription: Subscription, poster: Poster) -> PostOutcome:
         """Post today's criterion now, even early or on a day off; still once per local date."""
         local_date = local_now(subscription, self.clock.now()).date()
-        workday = self.calendars.is_workday(local_date, subscription.country, subscription.days_off)
+        workday = self.calendars.is_workday(
+            local_date, subscription.country, subscription.days_off, subscription.workdays
+        )
         post = self.claim(subscription, local_date)
         if post is not None:
             self.deliver(subscription, post, poster, workday=workday)

@@ -255,7 +255,8 @@ class ValuesService:
         )
         country = sub.country if sub else "CN"
         days_off = sub.days_off if sub else frozenset()
-        return lambda day: self.calendars.is_workday(day, country, days_off)
+        workdays = sub.workdays if sub else frozenset()
+        return lambda day: self.calendars.is_workday(day, country, days_off, workdays)
 
     def _local_date(self, incoming: Incoming) -> date:
         sub = self.repo.subscriptions.get(

@@ -2,8 +2,7 @@
 
     POST /slack/events     events, slash commands and interactivity, verified by Bolt
     POST /dingtalk/events  DingTalk robot callbacks, verified by their timestamp and sign
-    GET  /healthz          whether the database answers and the scheduler ticks
-    GET  /metrics          Prometheus text format: posts, nominations, refusals, errors, ack time
+    GET  /livez, /readyz, /healthz, /metrics   the operator's endpoints (bot.admin)
 
 Bolt's App is synchronous, so each request is dispatched on a thread pool and the event loop
 stays free to take the next one.
@@ -16,7 +15,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -26,19 +25,16 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from bot.admin import AdminApp, Health, Receive, Send, headers_of, respond
 from bot.metrics import METRICS
 from storage.store import database_away
 
 log = logging.getLogger(__name__)
-PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; anything bigger is not from Slack
 SLACK_WINDOW = 300  # seconds: Slack's own, and how long a signed request is remembered
 SLACK_HOOKS = "https://hooks.slack.com"
 SLOW_SECONDS = 10.0  # a client that has not sent its headers, or its body, by then is cut off
 MAX_CONNECTIONS = 200
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-Health = Callable[[], dict[str, Any]]
 DingTalkCallbacks = Callable[[dict[str, str], bytes], tuple[int, bytes]]
 
 
@@ -64,7 +60,7 @@ class WebApp:
         self.dingtalk = dingtalk
         self.seen = seen
         self.response_hosts = (SLACK_HOOKS, *response_hosts)
-        self.metrics_token, self.metrics = metrics_token, metrics
+        self.admin = AdminApp(health=health, metrics_token=metrics_token, metrics=metrics)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="http")
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -74,16 +70,7 @@ class WebApp:
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"]
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            report = await self._in_pool(self.health)
-            status = 200 if report.get("ok") else 503
-            await _respond(send, status, json.dumps(report).encode(), "application/json")
-            return
-        if path == "/metrics" and method in ("GET", "HEAD") and self.metrics:
-            if not bearer_ok(_headers(scope), self.metrics_token):
-                await _respond(send, 401, b"bearer token required", "text/plain")
-                return
-            await _respond(send, 200, METRICS.render().encode(), PROMETHEUS)
+        if await self.admin.handle(scope, send):
             return
         if path == "/slack/events" and self.slack is not None:
             started = time.perf_counter()
@@ -91,7 +78,7 @@ class WebApp:
             if body is None:
                 return
             response = await self._in_pool(self._dispatch_slack, scope, body)
-            await _respond(
+            await respond(
                 send,
                 response.status,
                 (response.body or "").encode(),
@@ -104,11 +91,11 @@ class WebApp:
             body = await _posted_body(method, receive, send)
             if body is None:
                 return
-            status, answer = await self._in_pool(self.dingtalk, _headers(scope), body)
-            await _respond(send, status, answer, "application/json")
+            status, answer = await self._in_pool(self.dingtalk, headers_of(scope), body)
+            await respond(send, status, answer, "application/json")
             METRICS.ack.observe(time.perf_counter() - started, platform="dingtalk")
             return
-        await _respond(send, 404, b"not found", "text/plain")
+        await respond(send, 404, b"not found", "text/plain")
 
     def _dispatch_slack(self, scope: dict[str, Any], body: bytes) -> BoltResponse:
         """Verify first (401 before any parsing), then parse (400), refuse replays, dispatch."""
@@ -224,21 +211,6 @@ def parse_slack_body(text: str, content_type: str | None) -> tuple[dict[str, Any
     return payload, form
 
 
-def bearer_ok(headers: dict[str, str], token: str) -> bool:
-    if not token:
-        return True
-    given = headers.get("authorization", "")
-    return hmac.compare_digest(given.encode("latin-1"), f"Bearer {token}".encode("latin-1"))
-
-
-def _headers(scope: dict[str, Any]) -> dict[str, str]:
-    """Request headers, lower-cased names, the first value of each."""
-    found: dict[str, str] = {}
-    for name, value in scope.get("headers") or ():
-        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-    return found
-
-
 def _first(values: Any) -> str | None:
     if isinstance(values, (list, tuple)):
         return str(values[0]) if values else None
@@ -248,15 +220,15 @@ def _first(values: Any) -> str | None:
 async def _posted_body(method: str, receive: Receive, send: Send) -> bytes | None:
     """The body of a POST; anything else, or a body over MAX_BODY, is answered here (None)."""
     if method != "POST":
-        await _respond(send, 405, b"use POST", "text/plain")
+        await respond(send, 405, b"use POST", "text/plain")
         return None
     try:
         body = await asyncio.wait_for(_read_body(receive), SLOW_SECONDS)
     except TimeoutError:
-        await _respond(send, 408, b"request body too slow", "text/plain")
+        await respond(send, 408, b"request body too slow", "text/plain")
         return None
     if body is None:
-        await _respond(send, 413, b"request too large", "text/plain")
+        await respond(send, 413, b"request too large", "text/plain")
     return body
 
 
@@ -271,20 +243,6 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
-
-
-async def _respond(send: Send, status: int, body: bytes, kind: str) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", kind.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class GuardedH11(H11Protocol):
@@ -336,9 +294,11 @@ def server_config(
     port: int = 0,
     slow_seconds: float = SLOW_SECONDS,
     max_connections: int = MAX_CONNECTIONS,
+    grace: float = 5.0,
 ) -> Any:
     """uvicorn's settings for values-bot: slow clients cut off, connections capped (503 past
-    the cap), keep-alive idle connections closed after 5 s."""
+    the cap), keep-alive idle connections closed after 5 s, requests in flight given `grace`
+    seconds to finish once a stop signal arrives."""
     import uvicorn
 
     protocol = type("Guarded", (GuardedH11,), {"slow_seconds": slow_seconds})
@@ -351,35 +311,31 @@ def server_config(
         http=protocol,
         limit_concurrency=max_connections,
         timeout_keep_alive=5,
+        timeout_graceful_shutdown=max(1, round(grace)),
     )
 
 
-class MetricsApp:
-    """/metrics alone, for BOT_METRICS_ADDRESS: scraped on an internal address."""
-
-    def __init__(self, token: str = "") -> None:
-        self.token = token
-
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        if scope["path"] != "/metrics":
-            await _respond(send, 404, b"not found", "text/plain")
-        elif not bearer_ok(_headers(scope), self.token):
-            await _respond(send, 401, b"bearer token required", "text/plain")
-        else:
-            await _respond(send, 200, METRICS.render().encode(), PROMETHEUS)
-
-
-def serve(app: WebApp, *, host: str, port: int, metrics_at: tuple[str, int] | None = None) -> None:
-    """Serve until interrupted (uvicorn handles SIGINT/SIGTERM); /metrics apart if asked."""
+def serve(
+    app: WebApp,
+    *,
+    host: str,
+    port: int,
+    metrics_at: tuple[str, int] | None = None,
+    grace: float = 5.0,
+) -> None:
+    """Serve until SIGINT/SIGTERM (uvicorn stops taking connections and lets the requests in
+    flight finish within `grace` seconds); /metrics apart if asked."""
     import threading
 
     import uvicorn
 
     if metrics_at is not None:
         metrics = uvicorn.Server(
-            server_config(MetricsApp(app.metrics_token), host=metrics_at[0], port=metrics_at[1])
+            server_config(
+                AdminApp(metrics_token=app.admin.metrics_token),
+                host=metrics_at[0],
+                port=metrics_at[1],
+            )
         )
         threading.Thread(target=metrics.run, name="metrics", daemon=True).start()
-    uvicorn.Server(server_config(app, host=host, port=port)).run()
+    uvicorn.Server(server_config(app, host=host, port=port, grace=grace)).run()

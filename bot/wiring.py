@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from bot.calendars import Calendars
+from bot.calendars import Calendars, CompanyCalendar
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core.rubric import Rubric
@@ -47,7 +48,7 @@ def build(
         retention_days=settings.retention_days,
         cycle_grace_days=settings.cycle_grace_days,
     )
-    calendars = Calendars()
+    calendars = Calendars(CompanyCalendar.load(settings.company_calendar))
     return Runtime(
         settings=settings,
         repo=repo,
@@ -67,9 +68,28 @@ def build(
     )
 
 
+class NoDatabase(LookupError):
+    """A read command named a SQLite file that does not exist: nothing is created for it."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite DATABASE_URL names (None for PostgreSQL or an in-memory database)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
 @contextmanager
-def opened(settings: Settings) -> Iterator[Runtime]:
-    """A runtime for one command: built on entry, its database closed on exit."""
+def opened(settings: Settings, *, create: bool = True) -> Iterator[Runtime]:
+    """A runtime for one command: built on entry, its database closed on exit. `create=False`
+    (read commands) refuses to create an empty SQLite database where none is."""
+    if not create:
+        path = sqlite_file(settings.database_url)
+        if path is not None and not path.exists():
+            raise NoDatabase(str(path))
     runtime = build(settings)
     try:
         yield runtime

@@ -25,7 +25,8 @@ def _to_domain(row: Any) -> Subscription:
         post_at=row.post_at,
         timezone=row.timezone,
         country=row.country,
-        days_off=frozenset(date.fromisoformat(d) for d in row.days_off.split(",") if d),
+        days_off=_dates(row.days_off),
+        workdays=_dates(row.workdays),
         rotation_cursor=row.rotation_cursor,
         active=row.active,
         notify_nominees=row.notify_nominees,
@@ -53,6 +54,7 @@ class Subscriptions(Store):
         country: str,
         days_off: frozenset[date],
         now: datetime,
+        workdays: frozenset[date] | None = None,
         notify_nominees: bool | None = None,
         private_cases: bool | None = None,
     ) -> Subscription:
@@ -74,6 +76,8 @@ class Subscriptions(Store):
                 )
             row.post_at, row.timezone, row.country = post_at, timezone, country
             row.days_off = ",".join(sorted(d.isoformat() for d in days_off))
+            if workdays is not None:
+                row.workdays = ",".join(sorted(d.isoformat() for d in workdays))
             row.active = True
             if notify_nominees is not None:
                 row.notify_nominees = notify_nominees
@@ -110,3 +114,7 @@ class Subscriptions(Store):
             query = query.where(col(SubscriptionRow.active))
         with self.reading() as session:
             return [_to_domain(row) for row in session.exec(query)]
+
+
+def _dates(text: str) -> frozenset[date]:
+    return frozenset(date.fromisoformat(d) for d in text.split(",") if d)

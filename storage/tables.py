@@ -29,6 +29,7 @@ class SubscriptionRow(SQLModel, table=True):
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
     country: str = Field(default="CN", max_length=8)
     days_off: str = Field(default="")  # comma-separated ISO dates: the company's extra days off
+    workdays: str = Field(default="")  # comma-separated ISO dates: company make-up workdays
     rotation_cursor: int = Field(default=0)
     active: bool = Field(default=True)
     notify_nominees: bool = Field(default=True)  # a direct message to each nominee

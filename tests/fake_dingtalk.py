@@ -62,6 +62,7 @@ class FakeDingTalk:
         self.throttle_every = 0  # answer every n-th send with 429
         self.fail_sends = 0  # answer the next n sends with 500
         self.send_delay = 0.0  # seconds a group message takes to be answered (it is delivered)
+        self.delays: dict[str, float] = {}  # path -> seconds before answering it
         self.files: dict[str, bytes] = {}
         self.verbose = False
         self._tokens: dict[str, float] = {}  # token -> monotonic expiry
@@ -159,6 +160,8 @@ class FakeDingTalk:
 
     def answer(self, call: Call) -> tuple[int, dict[str, Any]]:
         path = call.path
+        if self.delays.get(path):
+            time.sleep(self.delays[path])
         if path == "/v1.0/oauth2/accessToken":
             if self.token_delay:
                 time.sleep(self.token_delay)

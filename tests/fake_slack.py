@@ -2,6 +2,8 @@
 
 It records every call and answers the methods values-bot uses; it can answer 429 with
 Retry-After. Response URLs (`/respond/…`) and file uploads (`/upload/…`) point back at it.
+`apps.connections.open` hands out a Socket Mode WebSocket of its own: `push()` sends it
+envelopes, `acks` holds what the client answered.
 
     python -m tests.fake_slack --port 8090     # for trying the bot by hand
 """
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
+
+from websockets.sync.server import ServerConnection, serve
 
 TEAM, BOT_USER, BOT_ID = "T111", "UVALUESBOT", "BVALUESBOT"
 
@@ -43,6 +47,11 @@ class FakeSlack:
         self.fail_every = 0  # answer every n-th chat.postMessage with a 503 …
         self.fail_after_accept = False  # … after keeping the message (Slack took it, then failed)
         self.verbose = False  # print each call (when run by hand)
+        self.delays: dict[str, float] = {}  # method -> seconds before answering it
+        self.envelopes: list[dict[str, Any]] = []  # for the Socket Mode client
+        self.acks: list[dict[str, Any]] = []
+        self.socket_clients = 0  # Socket Mode connections open now
+        self._ws: Any = None
         self._ts = itertools.count(1)
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -69,6 +78,55 @@ class FakeSlack:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if self._ws is not None:
+            self._ws.shutdown()
+
+    # ---- Socket Mode ----------------------------------------------------------------------------
+
+    def push(self, envelope: dict[str, Any]) -> None:
+        """Queue an envelope for the Socket Mode client (sent once it is connected)."""
+        with self._lock:
+            self.envelopes.append(envelope)
+
+    def wait_for_acks(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.acks) >= count:
+                    return list(self.acks)
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} ack(s), saw {len(self.acks)}")
+
+    def _socket_url(self) -> str:
+        with self._lock:
+            if self._ws is None:
+                self._ws = serve(self._socket, "127.0.0.1", 0)
+                threading.Thread(target=self._ws.serve_forever, daemon=True).start()
+        return f"ws://127.0.0.1:{self._ws.socket.getsockname()[1]}/link"
+
+    def _socket(self, connection: ServerConnection) -> None:
+        with self._lock:
+            self.socket_clients += 1
+        try:
+            connection.send(json.dumps({"type": "hello", "num_connections": 1}))
+            sent = 0
+            while True:
+                with self._lock:
+                    pending = self.envelopes[sent:]
+                for envelope in pending:
+                    connection.send(json.dumps(envelope))
+                    sent += 1
+                try:
+                    raw = connection.recv(timeout=0.05)
+                except TimeoutError:
+                    continue
+                except Exception:
+                    return
+                with contextlib.suppress(ValueError), self._lock:
+                    self.acks.append(json.loads(raw))
+        finally:
+            with self._lock:
+                self.socket_clients -= 1
 
     # ---- what happened ----------------------------------------------------------------------
 
@@ -91,6 +149,10 @@ class FakeSlack:
     # ---- answers ----------------------------------------------------------------------------
 
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
+        if method == "apps.connections.open":
+            return 200, {"ok": True, "url": self._socket_url()}
         if method == "auth.test":
             return 200, {
                 "ok": True,

@@ -86,3 +86,59 @@ def running_bot(env: dict[str, str]) -> Iterator[tuple[str, Any]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class Spawned:
+    """A real `python -m bot …` process whose output (stdout and stderr) is read as it comes."""
+
+    def __init__(self, args: list[str], env: dict[str, str], *, stdin: bool = False) -> None:
+        import os
+        import subprocess
+        import sys
+
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            env=os.environ | env,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if text in line:
+                    return line
+            if self.process.poll() is not None and not self._reader.is_alive():
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"no line with {text!r} in:\n" + "\n".join(self.lines))
+
+    def type(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def stop(self, signal_number: int, timeout: float = 15.0) -> tuple[int, float]:
+        """Send a signal; (exit code, seconds it took to exit)."""
+        started = time.monotonic()
+        self.process.send_signal(signal_number)
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)

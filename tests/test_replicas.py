@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.slow  # about three and a half minutes: `make test-slow`
 from sqlalchemy import Engine, text
 
 from bot.calendars import Calendars

@@ -40,5 +40,6 @@ class Background:
         with self._lock:
             return self._pending
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
+    def close(self, *, wait: bool = True) -> None:
+        """Stop; `wait=False` drops work not started yet (a shutdown past its deadline)."""
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)

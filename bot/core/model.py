@@ -21,6 +21,7 @@ class Subscription:
     active: bool
     notify_nominees: bool = True
     private_cases: bool = False
+    workdays: frozenset[date] = frozenset()  # make-up workdays of the company's own
 
     @property
     def channel_key(self) -> str:

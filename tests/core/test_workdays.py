@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from bot.calendars import Calendars
+from bot.calendars import CalendarError, Calendars, CompanyCalendar
 from bot.core.workdays import YearCalendar, answers_post, is_workday
 
 
@@ -35,18 +35,44 @@ def test_another_country_has_its_own_holidays():
     assert Calendars().is_workday(date(2026, 7, 3), "CN")
 
 
-def test_an_uncovered_year_falls_back_to_weekends_with_one_warning(caplog):
-    """2027's schedule is not published in the data: weekdays work, one clear warning."""
+def test_an_uncovered_year_still_skips_its_statutory_holidays_with_one_warning(caplog):
+    """2027's make-up workdays are not published in the data: weekends and the statutory
+    holidays it does know (New Year, Spring Festival, National Day) are off; one warning,
+    which names dates to check."""
     calendars = Calendars()
     with caplog.at_level(logging.WARNING):
         national_day_2027 = calendars.is_workday(date(2027, 10, 1), "CN")
         calendars.is_workday(date(2027, 10, 2), "CN")
         calendars.is_workday(date(2027, 10, 4), "CN")
 
-    warnings = [r for r in caplog.records if "2027" in r.getMessage()]
-    assert national_day_2027 is True
+    warnings = [r.getMessage() for r in caplog.records if "2027" in r.getMessage()]
+    assert national_day_2027 is False
+    assert not calendars.is_workday(date(2027, 1, 1), "CN")
+    assert not any(calendars.is_workday(date(2027, 2, d), "CN") for d in range(5, 11))
+    assert calendars.is_workday(date(2027, 2, 11), "CN") and calendars.is_workday(date(2027, 1, 4), "CN")
     assert not calendars.is_workday(date(2027, 10, 2), "CN")  # a Saturday
-    assert len(warnings) == 1
+    assert len(warnings) == 1 and "2027-02-13" in warnings[0]  # the Saturday after 春节
+
+
+def test_company_make_up_workdays_and_days_off_from_the_company_calendar(tmp_path):
+    path = tmp_path / "company.yaml"
+    path.write_text("days_off: [2027-02-11]\nworkdays: [2027-02-20]\n", encoding="utf-8")
+    calendars = Calendars(CompanyCalendar.load(path))
+
+    assert calendars.is_workday(date(2027, 2, 20), "CN")  # a Saturday the company works
+    assert not calendars.is_workday(date(2027, 2, 11), "CN")  # a Thursday it does not
+    assert calendars.is_workday(date(2027, 2, 13), "CN", workdays=frozenset({date(2027, 2, 13)}))
+    assert not calendars.is_workday(date(2027, 2, 13), "CN")
+
+
+@pytest.mark.parametrize(
+    "text", ["days_off: 2027-02-11\n", "workdays: [2027-02-30]\n", "holidays: []\n", "- a\n"]
+)
+def test_a_broken_company_calendar_is_one_clear_problem(tmp_path, text):
+    path = tmp_path / "company.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CalendarError, match="company.yaml"):
+        CompanyCalendar.load(path)
 
 
 def test_make_up_workdays_beat_weekends_in_the_pure_calendar():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import copy
 import json
 import threading
@@ -42,22 +40,14 @@ def group_frame(world: DingTalkWorld, message_id: str) -> dict[str, Any]:
 
 @pytest.fixture
 def streaming(world: DingTalkWorld) -> Iterator[StreamClient]:
-    client = stream_client(world.runtime.settings, world.bot)
-    loop = asyncio.new_event_loop()
-    task = loop.create_task(client.start())
-
-    def run() -> None:
-        with contextlib.suppress(asyncio.CancelledError):
-            loop.run_until_complete(task)
-
-    thread = threading.Thread(target=run, daemon=True)
+    client, _handler = stream_client(world.runtime.settings, world.bot)
+    stop = threading.Event()
+    thread = threading.Thread(target=client.run_until, args=(stop,), daemon=True)
     thread.start()
     yield client
-    deadline = time.monotonic() + 10
-    while thread.is_alive() and time.monotonic() < deadline:
-        loop.call_soon_threadsafe(task.cancel)
-        thread.join(timeout=0.2)
-    loop.close()
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
 
 
 def test_a_stream_frame_becomes_evidence_and_is_acknowledged(

@@ -16,6 +16,8 @@ import time
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # a real process killed and restarted
+
 from tests.fake_slack import TEAM, FakeSlack
 from tests.serving import bot_process, running_bot
 from tests.slack.conftest import MEMBER, NOMINEE, sample, signed_headers

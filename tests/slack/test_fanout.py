@@ -10,6 +10,7 @@ from tests.fakes import shanghai
 from tests.slack.conftest import SlackWorld
 
 
+@pytest.mark.slow
 def test_five_hundred_channels_get_exactly_one_post_each_under_rate_limits(world: SlackWorld):
     channels = [f"C{n:05d}" for n in range(500)]
     for channel in channels:

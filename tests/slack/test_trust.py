@@ -187,10 +187,10 @@ def test_metrics_need_the_bearer_token_when_one_is_set() -> None:
 
 
 def test_metrics_can_live_on_their_own_address() -> None:
-    from bot.web import MetricsApp
+    from bot.admin import AdminApp
 
     app = WebApp(slack=None, health=lambda: {"ok": True}, metrics=False)
-    with served(app) as base, served(MetricsApp()) as metrics:
+    with served(app) as base, served(AdminApp()) as metrics:
         assert httpx.get(f"{base}/metrics").status_code == 404
         assert httpx.get(f"{metrics}/metrics").status_code == 200
         assert httpx.get(f"{metrics}/healthz").status_code == 404

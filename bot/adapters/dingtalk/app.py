@@ -97,9 +97,10 @@ class DingTalkBot:
         """Run after the acknowledgement; failures are logged, never raised at DingTalk."""
         self.work.submit(work, *args)
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
+        """Stop; `wait=False` after a shutdown's deadline drops answers not yet started."""
         self.retry.close()
-        self.work.close()
+        self.work.close(wait=wait)
         self.api.close()
 
     # ---- one robot message ----------------------------------------------------------------------

@@ -11,9 +11,11 @@ own base URL from the environment at import time; we do not rely on that).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import platform
+import threading
 import time
 from typing import Any
 
@@ -35,17 +37,28 @@ class RobotMessages(CallbackHandler):  # type: ignore[misc]
     def __init__(self, bot: DingTalkBot) -> None:
         super().__init__()
         self.bot = bot
+        self.accepting = True  # False once stopping: DingTalk delivers the frame again later
+        self.in_flight = 0
+
+    def pending(self) -> int:
+        return self.in_flight
 
     async def raw_process(self, callback: CallbackMessage) -> AckMessage:
         started = time.perf_counter()
         ack = AckMessage()
+        self.in_flight += 1  # only ever changed on the event loop's thread
         try:
+            if not self.accepting:
+                raise RuntimeError("stopping")
             await asyncio.get_running_loop().run_in_executor(None, self.bot.receive, callback.data)
             ack.code = AckMessage.STATUS_OK
-        except Exception:
-            METRICS.errors.inc(where="dingtalk")
-            log.exception("dingtalk: a Stream message could not be handled")
+        except Exception as error:
+            if self.accepting:
+                METRICS.errors.inc(where="dingtalk")
+                log.exception("dingtalk: a Stream message could not be handled: %s", error)
             ack.code = AckMessage.STATUS_SYSTEM_EXCEPTION
+        finally:
+            self.in_flight -= 1
         METRICS.ack.observe(time.perf_counter() - started, platform="dingtalk")
         ack.headers.message_id = callback.headers.message_id
         ack.headers.content_type = "application/json"
@@ -97,8 +110,23 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):  # type: ignore[misc]
         log.info("dingtalk: Stream endpoint %s", answer["endpoint"])
         return answer
 
+    def run_until(self, stop: threading.Event) -> None:
+        """Serve until `stop` is set, then close the socket (the SDK's own loop never ends)."""
+        asyncio.run(self._until(stop))
 
-def stream_client(settings: Settings, bot: DingTalkBot) -> StreamClient:
+    async def _until(self, stop: threading.Event) -> None:
+        task = asyncio.create_task(self.start())
+        await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+        if self.websocket is not None:
+            with contextlib.suppress(Exception):
+                await self.websocket.close()
+        while not task.done():  # the SDK catches one cancellation and sleeps: cancel again
+            task.cancel()
+            await asyncio.wait([task], timeout=0.2)
+
+
+def stream_client(settings: Settings, bot: DingTalkBot) -> tuple[StreamClient, RobotMessages]:
     client = StreamClient(settings)
-    client.register_callback_handler(ChatbotMessage.TOPIC, RobotMessages(bot))
-    return client
+    handler = RobotMessages(bot)
+    client.register_callback_handler(ChatbotMessage.TOPIC, handler)
+    return client, handler

@@ -134,9 +134,10 @@ class SlackBot:
         """Run after the acknowledgement; failures are logged, never raised at Slack."""
         self.work.submit(work, *args)
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
+        """Stop; `wait=False` after a shutdown's deadline drops answers not yet started."""
         self.retry.close()
-        self.work.close()
+        self.work.close(wait=wait)
 
     # ---- messages -----------------------------------------------------------------------------
 
