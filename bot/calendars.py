@@ -84,6 +84,30 @@ def known_country(country: str) -> bool:
     return country.upper() in holidays.list_supported_countries()
 
 
+@cache
+def _zone_countries() -> dict[str, str]:
+    """Time zone -> the ISO country it belongs to, from tzdata's zone.tab."""
+    from importlib.resources import files
+
+    found: dict[str, str] = {}
+    try:
+        table = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return found
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, zone, *_ = line.split("\t")
+            found[zone] = code
+    return found
+
+
+def country_of(zone: str, default: str = "CN") -> str:
+    """The holiday calendar a time zone implies (Asia/Tokyo: JP); `default` when it implies
+    none the holidays package knows (UTC, Etc/…)."""
+    country = _zone_countries().get(zone, "")
+    return country if country and known_country(country) else default
+
+
 class Calendars:
     """Year calendars per country, built once and cached, with the company's own days."""
 

@@ -11,15 +11,13 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
 from bot import __version__, cli_admin, cli_calendar, logs
-from bot.config import ConfigError, Settings, shown_url
+from bot.config import ConfigError, Settings
 from bot.packs import PackError, available_packs, load_pack, pack_path
 from bot.shutdown import Stop, Stopping
 from bot.wiring import NoDatabase, build
 from storage import migrate
-from storage.engine import make_engine
+from storage.engine import make_engine, shown_url, unusable
 from storage.repository import SchemaOutdated
 
 
@@ -38,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level or default_level, settings.log_format)
     try:
         return int(args.handler(settings, args))
+    except PackError as error:
+        for problem in error.problems:
+            print(f"BOT_RUBRIC: {problem}", file=sys.stderr)
+        return 2
     except SchemaOutdated:
         print(
             "The database schema is older than this version of values-bot. "
@@ -52,24 +54,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    except (OperationalError, InterfaceError) as error:
-        print(
-            f"Cannot use the database {shown_url(settings.database_url)}: {_first_line(error)}",
-            file=sys.stderr,
-        )
-        return 2
     except BrokenPipeError:  # output piped into `head`, which has read enough
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
         return 130
-
-
-def _first_line(error: Exception) -> str:
-    """A driver's message, first line only, without SQLAlchemy's background link."""
-    original = getattr(error, "orig", None) or error
-    return (str(original).strip().splitlines() or ["unknown error"])[0]
+    except Exception as error:
+        reason = unusable(error)
+        if reason is None:
+            raise
+        print(
+            f"Cannot use the database {shown_url(settings.database_url)}: {reason}", file=sys.stderr
+        )
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    half = settings.half_configured()
+    if half:
+        print(
+            "values-bot has half of a platform's credentials; set these too (or unset the rest "
+            "for the console):\n" + "\n".join(f"  - {p}" for p in half),
+            file=sys.stderr,
+        )
+        return 2
     if settings.platforms or args.http:
         from bot.cli_run import run_platforms
 
@@ -190,19 +196,39 @@ def cmd_rubric_check(_settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_rubric_show(settings: Settings, args: argparse.Namespace) -> int:
+    """A whole pack, one value of the configured pack, or one criterion (`customer-first:1`),
+    every case included, in the configured locale."""
     from bot.render_text import TextRenderer
     from bot.templates import Templates
 
+    wanted = args.pack or settings.rubric
     try:
-        rubric = load_pack(pack_path(args.pack or settings.rubric))
-    except (PackError, FileNotFoundError) as error:
+        configured = load_pack(pack_path(settings.rubric))
+        criterion = configured.criterion(wanted)
+        value = configured.value(wanted) if criterion is None else None
+        rubric = configured if criterion or value else load_pack(pack_path(wanted))
+    except FileNotFoundError:
+        print(
+            f"No pack, value or criterion named {wanted!r}. Packs: {', '.join(available_packs())}; "
+            "a criterion is written VALUE:LEVEL, e.g. customer-first:1.",
+            file=sys.stderr,
+        )
+        return 1
+    except PackError as error:
         print(error, file=sys.stderr)
         return 1
-    renderer = TextRenderer(Templates(settings.locale), rubric, min_story=settings.min_story)
+    templates = Templates(settings.locale)
+    renderer = TextRenderer(templates, rubric, min_story=settings.min_story)
+    if criterion is not None:
+        print(renderer.daily_post(criterion))
+        return 0
     print(f"# {rubric.name} ({rubric.key})")
-    for value in rubric.values:
-        print(f"\n## {value.name_zh} / {value.name_en}: {value.motto}")
-        for criterion in value.criteria:
+    for shown in [value] if value else rubric.values:
+        motto = shown.motto_in(templates.locale)
+        print(f"\n## {shown.name_zh} / {shown.name_en}" + (f": {motto}" if motto else ""))
+        if shown.intro:
+            print(f"\n{shown.intro_in(templates.locale)}")
+        for item in shown.criteria:
             print()
-            print(renderer.daily_post(criterion))
+            print(renderer.daily_post(item))
     return 0

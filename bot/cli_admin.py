@@ -6,40 +6,23 @@ import argparse
 import json
 import re
 import sys
-from contextlib import ExitStack
 from datetime import date
-from typing import Any, TextIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli_governance import (
-    actor,
-    channel_key,
-    cmd_audit,
-    cmd_cycles_add,
-    cmd_cycles_list,
-    cmd_forget,
-    cmd_purge,
-    cmd_roles_grant,
-    cmd_roles_list,
-    cmd_roles_revoke,
-)
+from bot.calendars import country_of
+from bot.cli_export import cmd_export
+from bot.cli_governance import actor, person_arg, resolve_channel
+from bot.cli_governance import add_commands as governance_commands
 from bot.config import Settings
-from bot.core.permissions import Access, Role, Scope
-from bot.export import summary_json, write_csv, write_json
+from bot.core.permissions import Access, Scope
+from bot.export import summary_json
 from bot.posting import DeliveryRefused, DeliveryUnconfirmed, Poster
 from bot.reading import ReadError
 from bot.wiring import Runtime, opened
+from storage.engine import shown_url
 
 PLATFORMS = ("console", "slack", "dingtalk")
-_PERSON = re.compile(r"^(console|slack|dingtalk):\S+$")
-
-
-def person_arg(text: str) -> str:
-    if not _PERSON.match(text):
-        raise argparse.ArgumentTypeError(
-            f"write a person as PLATFORM:ID, e.g. console:bob or slack:U024BE7LH (got {text!r})"
-        )
-    return text
 
 
 def time_arg(text: str) -> str:
@@ -68,12 +51,37 @@ def dates_arg(text: str) -> frozenset[date]:
         ) from None
 
 
+_CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+=/.\-]{0,63}$")
+
+
+def channel_arg(text: str) -> str:
+    """A channel id as the platforms write them (Slack C…, DingTalk cid…=, console)."""
+    text = text.strip().lstrip("#")
+    if not _CHANNEL.match(text):
+        raise argparse.ArgumentTypeError(
+            f"write the channel id, e.g. C024BE91L (Slack), cidAbC123== (DingTalk) or console "
+            f"(got {text!r})"
+        )
+    return text
+
+
+def country_arg(text: str) -> str:
+    from bot.calendars import known_country
+
+    if not known_country(text):
+        raise argparse.ArgumentTypeError(
+            f"no holiday calendar for {text!r}: use an ISO 3166 code such as CN, US, SG"
+        )
+    return text.upper()
+
+
 def add_commands(commands: Any) -> None:
     def channel_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--platform", choices=PLATFORMS, required=True)
         p.add_argument(
             "--channel",
             required=True,
+            type=channel_arg,
             help="channel id (Slack C…, DingTalk cid…, console: console)",
         )
         p.add_argument(
@@ -97,11 +105,12 @@ def add_commands(commands: Any) -> None:
     summary.set_defaults(handler=cmd_summary)
 
     export = commands.add_parser(
-        "export", help="stream every case of a cycle as CSV (Excel-ready) or JSON"
+        "export", help="every case of a cycle as a spreadsheet (xlsx), CSV (Excel-ready) or JSON"
     )
     export.add_argument("--cycle", required=True, help="2026Q4 or a named cycle")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv")
     export.add_argument("--out", help="write to this file instead of standard output")
+    export.add_argument("--force", action="store_true", help="replace --out if it exists")
     export.set_defaults(handler=cmd_export)
 
     subscribe = commands.add_parser("subscribe", help="daily posts in a channel at a local time")
@@ -113,7 +122,10 @@ def add_commands(commands: Any) -> None:
         "--tz", type=zone_arg, default=None, help="time zone (default BOT_TIMEZONE)"
     )
     subscribe.add_argument(
-        "--country", default="CN", help="holiday calendar, ISO code (default CN)"
+        "--country",
+        type=country_arg,
+        default=None,
+        help="holiday calendar, ISO code (default: the time zone's country, CN for Asia/Shanghai)",
     )
     subscribe.add_argument(
         "--days-off", type=dates_arg, default=frozenset(), help="extra company days off"
@@ -147,46 +159,7 @@ def add_commands(commands: Any) -> None:
     listing = commands.add_parser("subscriptions", help="list subscribed channels")
     listing.set_defaults(handler=cmd_subscriptions)
 
-    cycles = commands.add_parser("cycles", help="appraisal cycles").add_subparsers(
-        metavar="ACTION", required=True
-    )
-    add = cycles.add_parser("add", help="add a named cycle with dates")
-    add.add_argument("--id", required=True, help="e.g. 2026H2")
-    add.add_argument("--start", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
-    add.add_argument("--end", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
-    add.set_defaults(handler=cmd_cycles_add)
-    cycles.add_parser("list", help="named cycles and the current one").set_defaults(
-        handler=cmd_cycles_list
-    )
-
-    roles = commands.add_parser("roles", help="admins and managers").add_subparsers(
-        metavar="ACTION", required=True
-    )
-    for name, handler in (("grant", cmd_roles_grant), ("revoke", cmd_roles_revoke)):
-        action = roles.add_parser(name, help=f"{name} a role")
-        action.add_argument("--role", choices=[r.value for r in Role], required=True)
-        action.add_argument("--user", type=person_arg, required=True, help="PLATFORM:ID")
-        action.add_argument(
-            "--channel", help="managers: the channel they manage (PLATFORM:CHANNEL or CHANNEL)"
-        )
-        action.set_defaults(handler=handler)
-    roles.add_parser("list", help="every grant").set_defaults(handler=cmd_roles_list)
-
-    forget = commands.add_parser(
-        "forget", help="erase a person: cases about them, their name as nominator"
-    )
-    forget.add_argument("--user", type=person_arg, required=True, help="PLATFORM:ID")
-    forget.set_defaults(handler=cmd_forget)
-
-    purge = commands.add_parser(
-        "purge",
-        help="delete evidence of cycles closed more than BOT_RETENTION_DAYS ago (also hourly)",
-    )
-    purge.set_defaults(handler=cmd_purge)
-
-    audit = commands.add_parser("audit", help="the newest audit-log entries")
-    audit.add_argument("--limit", type=int, default=50)
-    audit.set_defaults(handler=cmd_audit)
+    governance_commands(commands)
 
 
 def _workspace(settings: Settings, rt: Runtime, args: argparse.Namespace) -> str | None:
@@ -302,8 +275,10 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
-    with opened(settings) as rt:
-        channel = channel_key(args.channel, args.user or "console:") if args.channel else None
+    with opened(settings, create=False) as rt:
+        channel = resolve_channel(rt, args.channel) if args.channel else None
+        if args.channel and channel is None:
+            return 1
         scope = Scope(person=args.user, channel=channel)
         try:
             summary = rt.service.reading.summary(
@@ -316,26 +291,10 @@ def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
             print(json.dumps(summary_json(summary, rt), ensure_ascii=False, indent=2))
         else:
             print(rt.text.summary(summary, scope))
-        return 0
-
-
-def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    with opened(settings) as rt:
-        try:
-            cycle = rt.service.reading.cycle(args.cycle)
-        except ReadError as refused:
-            print(rt.text.render(refused.reply), file=sys.stderr)
-            return 1
-        with ExitStack() as stack:
-            out: TextIO = sys.stdout
-            if args.out:
-                out = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
-            count = (
-                write_csv(out, rt, actor(), cycle)
-                if args.format == "csv"
-                else write_json(out, rt.service.reading.export(actor(), cycle), cycle.id, rt)
-            )
-        print(f"{count} cases exported for {cycle.id}", file=sys.stderr)
+        print(
+            rt.templates.render("cli_read_from", database=shown_url(settings.database_url)),
+            file=sys.stderr,
+        )
         return 0
 
 
@@ -350,7 +309,7 @@ def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:
             channel=args.channel,
             post_at=args.at,
             timezone=args.tz or settings.timezone,
-            country=args.country.upper(),
+            country=args.country or country_of(args.tz or settings.timezone),
             days_off=args.days_off,
             workdays=args.workdays,
             now=rt.clock.now(),
@@ -377,7 +336,7 @@ def cmd_unsubscribe(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_subscriptions(settings: Settings, _args: argparse.Namespace) -> int:
-    with opened(settings) as rt:
+    with opened(settings, create=False) as rt:
         for s in rt.repo.subscriptions.list():
             off = ",".join(sorted(d.isoformat() for d in s.days_off)) or "-"
             print(

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from bot.calendars import COMPANY_CALENDAR, CalendarError, CompanyCalendar
 from bot.logs import FORMATS, LEVELS
-from bot.packs import DEFAULT_PACK
+from bot.packs import DEFAULT_PACK, available_packs, pack_path
 from bot.templates import LOCALES
+from storage.engine import database_problems
 
 
 def data_dir() -> Path:
@@ -115,6 +116,22 @@ class Settings:
             )
         return problems
 
+    def half_configured(self) -> list[str]:
+        """A platform's credentials given in part: said, rather than opening the console."""
+        problems = []
+        slack = [n for n, v in (("SLACK_APP_TOKEN", self.slack_app_token),
+                                ("SLACK_SIGNING_SECRET", self.slack_signing_secret)) if v]  # fmt: skip
+        if slack and not self.slack_bot_token:
+            problems.append(
+                f"SLACK_BOT_TOKEN is missing ({' and '.join(slack)} set): the bot token xoxb-… "
+                "from OAuth & Permissions"
+            )
+        if self.dingtalk_client_secret and not self.dingtalk_client_id:
+            problems.append(
+                "DINGTALK_CLIENT_ID is missing (DINGTALK_CLIENT_SECRET set): the app's Client ID"
+            )
+        return problems
+
     def slack_problems(self, *, http: bool) -> list[str]:
         """Every Slack setting missing or still a placeholder, for the mode about to start."""
         problems = []
@@ -188,6 +205,12 @@ class Settings:
         log_format = environ.get("LOG_FORMAT", "text").strip().lower() or "text"
         if log_format not in FORMATS:
             problems.append(f"LOG_FORMAT should be one of {', '.join(FORMATS)}, not {log_format!r}")
+        rubric = environ.get("BOT_RUBRIC", "").strip() or DEFAULT_PACK
+        if not pack_path(rubric).exists():
+            problems.append(
+                f"BOT_RUBRIC: no pack named {rubric!r} (known: {', '.join(available_packs())}; "
+                "or the path of a pack file)"
+            )
         database_url = environ.get("DATABASE_URL", "").strip() or default_database_url()
         problems += database_problems(database_url)
         calendar_file = environ.get("BOT_CALENDAR_FILE", "").strip()
@@ -207,7 +230,7 @@ class Settings:
             database_url=database_url,
             locale=locale,
             timezone=zone,
-            rubric=environ.get("BOT_RUBRIC", DEFAULT_PACK),
+            rubric=rubric,
             min_story=number("BOT_MIN_STORY", 10, 1),
             cutoff=cutoff,
             tick_seconds=number("BOT_TICK_SECONDS", 30, 1),
@@ -239,35 +262,3 @@ class Settings:
         if problems:
             raise ConfigError(problems)
         return settings
-
-
-def database_problems(url: str) -> list[str]:
-    """What is wrong with DATABASE_URL before anything connects: unparsable, or a driver
-    that is not installed (reachability and roles are found when it connects)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    from storage.engine import normalise_url
-
-    try:
-        parsed = make_url(normalise_url(url))
-    except ArgumentError:
-        return ["DATABASE_URL should look like sqlite:///PATH or postgresql://USER@HOST/DB"]
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        return [
-            f"DATABASE_URL: {parsed.get_backend_name()} is not supported (SQLite or PostgreSQL)"
-        ]
-    try:
-        parsed.get_dialect().import_dbapi()
-    except (NoSuchModuleError, ImportError) as error:
-        return [f"DATABASE_URL: the driver {parsed.drivername!r} is not installed ({error})"]
-    return []
-
-
-def shown_url(url: str) -> str:
-    """DATABASE_URL as it may be printed: without its password."""
-    from sqlalchemy.engine import make_url
-
-    from storage.engine import normalise_url
-
-    return make_url(normalise_url(url)).render_as_string(hide_password=True)

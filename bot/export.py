@@ -1,10 +1,11 @@
-"""Exports: a cycle's cases as CSV (with a BOM, for Excel) or JSON, streamed; summaries as JSON."""
+"""Exports: a cycle's cases as xlsx (bot.spreadsheet), CSV (with a BOM, for Excel) or JSON,
+streamed; summaries as JSON. Every format names people beside their ids."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any, TextIO
+from collections.abc import Iterable, Mapping
+from typing import IO, Any, TextIO
 
 from bot.core.cycles import Cycle
 from bot.core.model import EvidenceRecord
@@ -13,8 +14,9 @@ from bot.core.summaries import Summary
 from bot.wiring import Runtime
 
 EXPORT_COLUMNS = (
-    "cycle", "nominated_on", "nominee", "nominator", "value", "level", "criterion", "story",
-    "platform", "workspace", "channel", "source_message_id", "link", "created_at", "updated_at",
+    "cycle", "nominated_on", "nominee", "nominee_name", "nominator", "nominator_name", "value",
+    "level", "criterion", "story", "platform", "workspace", "channel", "source_message_id", "link",
+    "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -58,20 +60,26 @@ class _Labels(dict[str, tuple[str, str, str]]):
         return found
 
 
-def _row(record: EvidenceRecord, cycle_id: str, rt: Runtime) -> dict[str, str]:
-    cells = _cells(record, cycle_id, _Labels(rt.rubric))
+def _row(
+    record: EvidenceRecord, cycle_id: str, labels: _Labels, names: Mapping[str, str]
+) -> dict[str, str | int]:
+    cells = _cells(record, cycle_id, labels, names)
     return dict(zip(EXPORT_COLUMNS, cells, strict=True))
 
 
-def _cells(record: EvidenceRecord, cycle_id: str, labels: _Labels) -> list[str]:
+def _cells(
+    record: EvidenceRecord, cycle_id: str, labels: _Labels, names: Mapping[str, str]
+) -> list[str | int]:
     value, level, title = labels[record.criterion_key]
     return [
         cycle_id,
         record.nominated_on,
         record.nominee,
+        names.get(record.nominee, ""),
         record.nominator,
+        names.get(record.nominator, ""),
         value,
-        level,
+        int(level) if level.isdigit() else level,
         title,
         record.story,
         record.platform,
@@ -92,13 +100,26 @@ def write_csv(out: TextIO, rt: Runtime, actor: str, cycle: Cycle) -> int:
 
 
 def write_json(out: TextIO, records: Iterable[EvidenceRecord], cycle_id: str, rt: Runtime) -> int:
+    """The cases as a JSON array, names beside ids, levels as numbers."""
+    labels, names = _Labels(rt.rubric), rt.repo.people.every_name()
     out.write("[")
     count = 0
     for record in records:
-        out.write(
-            ("\n" if count == 0 else ",\n")
-            + json.dumps(_row(record, cycle_id, rt), ensure_ascii=False)
-        )
+        row = _row(record, cycle_id, labels, names)
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(row, ensure_ascii=False))
         count += 1
     out.write("\n]\n")
+    return count
+
+
+def write_xlsx(out: IO[bytes], rt: Runtime, actor: str, cycle: Cycle) -> int:
+    """The cycle as a spreadsheet: its cases, and the totals per person; audited once."""
+    from bot.spreadsheet import Book, write_cases, write_totals
+
+    summary, records = rt.service.reading.export_book(actor, cycle)
+    names = rt.repo.people.every_name()
+    book = Book(rt.templates, rt.rubric, rt.settings.timezone)
+    count = write_cases(book, cycle.id, records, names)
+    write_totals(book, summary, names)
+    book.save(out)
     return count

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     GC_COLLECTOR,
     PLATFORM_COLLECTOR,
     PROCESS_COLLECTOR,
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from bot.wiring import Runtime
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-PROMETHEUS = CONTENT_TYPE_LATEST
+PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"  # what generate_latest writes
 
 
 class Counter:

@@ -6,13 +6,13 @@ loaded dict) so that duplicate keys are caught and every problem points at its l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.core.rubric import Criterion, Rubric, ScoringRule, Value
+from bot.core.rubric import WORDINGS, Criterion, Rubric, ScoringRule, Translation, Value
 
 
 def _prompts() -> Path:
@@ -29,10 +29,13 @@ RUBRICS = PROMPTS / "rubrics"
 DEFAULT_PACK = "alibaba-six-vein"
 
 _PACK_FIELDS = {"pack", "name", "source", "values"}
-_VALUE_FIELDS = {"key", "name", "motto", "intro", "criteria"}
+_VALUE_FIELDS = {"key", "name", "motto", "intro", "criteria", "translation_en"}
 _CRITERION_FIELDS = {
     "level", "title", "meaning", "conforming", "nonconforming", "scoring", "half_point", "notes",
+    "wording", "wording_note", "translation_en",
 }  # fmt: skip
+_VALUE_TRANSLATION = {"motto", "intro"}
+_CRITERION_TRANSLATION = {"meaning", "conforming", "nonconforming", "half_point", "wording_note"}
 _SCORING_FIELDS = {"rule", "inferred", "note"}
 
 
@@ -86,6 +89,9 @@ class _Checker:
             return ""
         return str(node.value).strip()
 
+    def optional(self, fields: dict[str, Node], name: str, parent: Node, where: str) -> str:
+        return self.text(fields, name, parent, where) if name in fields else ""
+
     def texts(self, fields: dict[str, Node], name: str, where: str) -> tuple[str, ...]:
         node = fields.get(name)
         if node is None:
@@ -125,7 +131,13 @@ def load_pack(path: Path) -> Rubric:
     """Load and validate a pack file; raises PackError listing every problem."""
     checker = _Checker(str(path))
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PackError(
+            [Problem(str(path), 1, "not UTF-8 text: save the file as UTF-8 (it may be GBK)")]
+        ) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -159,14 +171,19 @@ def _values(checker: _Checker, node: Node | None, root: Node) -> list[Value]:
         seen[key] = value_node.start_mark.line + 1
         name_zh, name_en = checker.bilingual(fields, "name", value_node, where)
         criteria = _criteria(checker, key, fields.get("criteria"), value_node)
+        english: dict[str, Node] = {}
+        if "translation_en" in fields:
+            english = checker.mapping(fields["translation_en"], _VALUE_TRANSLATION, where)
         values.append(
             Value(
                 key=key,
                 name_zh=name_zh,
                 name_en=name_en,
-                motto=checker.text(fields, "motto", value_node, where) if "motto" in fields else "",
-                intro=checker.text(fields, "intro", value_node, where) if "intro" in fields else "",
+                motto=checker.optional(fields, "motto", value_node, where),
+                intro=checker.optional(fields, "intro", value_node, where),
                 criteria=tuple(criteria),
+                motto_en=checker.optional(english, "motto", value_node, where),
+                intro_en=checker.optional(english, "intro", value_node, where),
             )
         )
     return values
@@ -192,23 +209,27 @@ def _criteria(
             )
         lines[level] = item.start_mark.line + 1
         title_zh, title_en = checker.bilingual(fields, "title", item, here)
-        rule, inferred, _note = _scoring(checker, fields.get("scoring"), item, here)
-        criteria.append(
-            Criterion(
-                value_key=value_key,
-                level=level,
-                title_zh=title_zh,
-                title_en=title_en,
-                meaning=checker.text(fields, "meaning", item, here) if "meaning" in fields else "",
-                conforming=checker.texts(fields, "conforming", here),
-                nonconforming=checker.texts(fields, "nonconforming", here),
-                rule=rule,
-                rule_inferred=inferred,
-                half_point=checker.text(fields, "half_point", item, here)
-                if "half_point" in fields
-                else "",
-            )
+        rule, inferred, note = _scoring(checker, fields.get("scoring"), item, here)
+        criterion = Criterion(
+            value_key=value_key,
+            level=level,
+            title_zh=title_zh,
+            title_en=title_en,
+            meaning=checker.optional(fields, "meaning", item, here),
+            conforming=checker.texts(fields, "conforming", here),
+            nonconforming=checker.texts(fields, "nonconforming", here),
+            rule=rule,
+            rule_inferred=inferred,
+            half_point=checker.optional(fields, "half_point", item, here),
+            rule_note=note,
+            wording=_wording(checker, fields.get("wording"), here),
+            wording_note=checker.optional(fields, "wording_note", item, here),
         )
+        if "translation_en" in fields:
+            criterion = replace(
+                criterion, en=_translation(checker, fields["translation_en"], criterion, here)
+            )
+        criteria.append(criterion)
     expected = list(range(1, len(criteria) + 1))
     missing = sorted(set(expected) - set(lines))
     if missing and all(c.level > 0 for c in criteria):
@@ -216,6 +237,40 @@ def _criteria(
             node, f"{where} is missing level {', '.join(map(str, missing))} (levels run 1..n)"
         )
     return sorted(criteria, key=lambda c: c.level)
+
+
+def _wording(checker: _Checker, node: Node | None, where: str) -> str:
+    if node is None:
+        return "seed"
+    wording = str(node.value).strip() if isinstance(node, ScalarNode) else ""
+    if wording not in WORDINGS:
+        checker.fail(node, f"{where}: wording should be one of {', '.join(WORDINGS)}")
+        return "seed"
+    return wording
+
+
+def _translation(checker: _Checker, node: Node, criterion: Criterion, where: str) -> Translation:
+    """The English of a criterion: every list as long as the Chinese it translates."""
+    here = f"{where} translation_en"
+    fields = checker.mapping(node, _CRITERION_TRANSLATION, here)
+    english = Translation(
+        meaning=checker.optional(fields, "meaning", node, here),
+        conforming=checker.texts(fields, "conforming", here),
+        nonconforming=checker.texts(fields, "nonconforming", here),
+        half_point=checker.optional(fields, "half_point", node, here),
+        wording_note=checker.optional(fields, "wording_note", node, here),
+    )
+    for name in ("conforming", "nonconforming"):
+        chinese, translated = getattr(criterion, name), getattr(english, name)
+        if translated and len(translated) != len(chinese):
+            checker.fail(
+                fields[name],
+                f"{here}: {len(translated)} {name} case(s) for the {len(chinese)} in Chinese",
+            )
+    for name in ("meaning", "half_point", "wording_note"):
+        if getattr(english, name) and not getattr(criterion, name):
+            checker.fail(fields[name], f"{here}: {name} translates nothing (no Chinese {name})")
+    return english
 
 
 def _level(checker: _Checker, node: Node | None, parent: Node, where: str) -> int:

@@ -9,7 +9,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from bot.core.permissions import Access, Scope, grant_for
 from bot.core.rubric import Rubric
 from bot.core.summaries import NEWEST_CASES, Summary, Tally, summarise
 from storage.evidence import EvidenceFilter
+from storage.exports import LocalTime
 from storage.repository import Repository
 
 
@@ -102,7 +103,8 @@ class Reading:
     def cycle(self, cycle_id: str | None) -> Cycle:
         named = self.repo.governance.cycles()
         if cycle_id is None:
-            return current_cycle(self.clock.now().astimezone(ZoneInfo(self.timezone)).date(), named)
+            today = self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
+            return current_cycle(today, self.repo.governance.chosen_current())
         cycle = resolve_cycle(cycle_id, named)
         if cycle is None:
             raise ReadError(Reply("unknown_cycle", {"cycle": cycle_id}))
@@ -186,8 +188,16 @@ class Reading:
         """Every case in the cycle, for an operator (the CLI); the export is audited."""
         self._audit(actor, "export", Scope(), cycle, [])
         yield from self.repo.exports.records(
-            EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+            EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on), self._local(cycle)
         )
+
+    def export_book(self, actor: str, cycle: Cycle) -> tuple[Summary, Iterator[EvidenceRecord]]:
+        """A cycle's totals per person and every case, for an admin; audited once as an export."""
+        summary = self.summary(
+            Access(person=actor, is_admin=True), Scope(), cycle_id=cycle.id, action="export"
+        )
+        selection = EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+        return summary, self.repo.exports.records(selection, self._local(cycle))
 
     def export_csv(self, actor: str, cycle: Cycle, out: TextIO) -> int:
         """Every case in the cycle as CSV rows written to `out`, for an admin; audited.
@@ -201,6 +211,16 @@ class Reading:
             out,
             leading=cycle.id,
             labels=labels,
+            zone=self._local(cycle),
+        )
+
+    def _local(self, cycle: Cycle) -> LocalTime:
+        """The cycle's time zone over every moment its cases may carry (edits come later)."""
+        today = self.clock.now().date()
+        return LocalTime(
+            self.timezone,
+            cycle.starts_on - timedelta(days=31),
+            max(cycle.ends_on, today) + timedelta(days=400),
         )
 
     def forget(self, actor: str, person: str) -> Erasure:

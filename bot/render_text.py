@@ -71,22 +71,24 @@ class TextRenderer:
         return safe_join("\n", (self.t.render("case_item", case=Safe(item)) for item in items))
 
     def criterion_parts(self, criterion: Criterion) -> list[str]:
-        """The key meaning and up to two cases of each kind (or a note that there are none)."""
+        """The key meaning and every case of each kind (or a note that there are none), in the
+        locale; a line saying so where the words are a translation, or not the source's own."""
+        locale = self.t.locale
         parts: list[str] = []
-        if criterion.meaning:
-            parts.append(self.t.render("daily_post_meaning", meaning=Safe(criterion.meaning)))
-        if criterion.conforming:
-            parts.append(
-                self.t.render("daily_post_conforming", cases=self.cases(criterion.conforming[:2]))
-            )
-        if criterion.nonconforming:
-            parts.append(
-                self.t.render(
-                    "daily_post_nonconforming", cases=self.cases(criterion.nonconforming[:2])
-                )
-            )
-        if not criterion.conforming and not criterion.nonconforming:
+        meaning = criterion.meaning_in(locale)
+        if meaning:
+            parts.append(self.t.render("daily_post_meaning", meaning=Safe(meaning)))
+        conforming, nonconforming = criterion.cases_in(locale)
+        if conforming:
+            parts.append(self.t.render("daily_post_conforming", cases=self.cases(conforming)))
+        if nonconforming:
+            parts.append(self.t.render("daily_post_nonconforming", cases=self.cases(nonconforming)))
+        if not conforming and not nonconforming:
             parts.append(self.t.render("daily_post_no_cases"))
+        if criterion.wording != "seed":
+            parts.append(self.t.render("daily_post_wording_others"))
+        if criterion.translated(locale) and (meaning or conforming or nonconforming):
+            parts.append(self.t.render("daily_post_translated"))
         return parts
 
     def scoring(self, criterion: Criterion) -> str:
@@ -94,8 +96,9 @@ class TextRenderer:
         scoring: str = self.t.render(f"scoring_{criterion.rule.value}")
         if criterion.rule_inferred:
             scoring += self.t.render("scoring_inferred")
-        if criterion.half_point:
-            scoring += "\n" + self.t.render("half_point", note=Safe(criterion.half_point))
+        half_point = criterion.half_point_in(self.t.locale)
+        if half_point:
+            scoring += "\n" + self.t.render("half_point", note=Safe(half_point))
         return Safe(scoring)
 
     def daily_post(self, criterion: Criterion, *, workday: bool = True) -> str:
@@ -107,7 +110,7 @@ class TextRenderer:
         return self.t.render(
             "daily_post",
             value_name=Safe(value.name(self.t.locale) if value else criterion.value_key),
-            motto=Safe(value.motto if value else ""),
+            motto=Safe(value.motto_in(self.t.locale) if value else ""),
             level=criterion.level,
             title=Safe(criterion.title(self.t.locale)),
             body=safe_join("\n", parts),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.calendars import Calendars
+from bot.calendars import Calendars, country_of
 from bot.clock import Clock
 from bot.core.commands import Command, CommandError, parse_command
 from bot.core.cycles import Cycle, closed_cycle_of, quarter_of, retention_boundary
@@ -320,7 +320,7 @@ class ValuesService:
             channel=place.channel,
             post_at=command.time or (current.post_at if current else "09:30"),
             timezone=zone,
-            country=current.country if current else "CN",
+            country=country_of(zone) if command.zone or not current else current.country,
             days_off=current.days_off if current else frozenset(),
             now=self.clock.now(),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.calendars import Calendars, CompanyCalendar
 from bot.clock import Clock, SystemClock
@@ -16,6 +15,7 @@ from bot.posting import DailyPosts
 from bot.render_text import TextRenderer
 from bot.service import ServiceOptions, ValuesService
 from bot.templates import Templates
+from storage.engine import sqlite_file
 from storage.repository import Repository, open_repository
 
 
@@ -70,16 +70,6 @@ def build(
 
 class NoDatabase(LookupError):
     """A read command named a SQLite file that does not exist: nothing is created for it."""
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file a SQLite DATABASE_URL names (None for PostgreSQL or an in-memory database)."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database).expanduser()
 
 
 @contextmanager

@@ -78,3 +78,47 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def database_problems(url: str) -> list[str]:
+    """What is wrong with DATABASE_URL before anything connects: unparsable, or a driver
+    that is not installed (reachability and roles are found when it connects)."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return ["DATABASE_URL should look like sqlite:///PATH or postgresql://USER@HOST/DB"]
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        return [
+            f"DATABASE_URL: {parsed.get_backend_name()} is not supported (SQLite or PostgreSQL)"
+        ]
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError) as error:
+        return [f"DATABASE_URL: the driver {parsed.drivername!r} is not installed ({error})"]
+    return []
+
+
+def shown_url(url: str) -> str:
+    """DATABASE_URL as it may be printed: without its password."""
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite DATABASE_URL names (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def unusable(error: BaseException) -> str | None:
+    """The driver's first line when `error` says the database cannot be used (unreachable,
+    a role refused, a missing database), else None."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return None
+    original = getattr(error, "orig", None) or error
+    return (str(original).strip().splitlines() or ["unknown error"])[0]

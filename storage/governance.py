@@ -67,6 +67,47 @@ class Governance(Store):
                 )
             )
 
+    def edit_cycle(self, cycle: Cycle) -> bool:
+        with self.writing() as session:
+            row = session.get(CycleRow, cycle.id)
+            if row is None:
+                return False
+            row.starts_on, row.ends_on = cycle.starts_on, cycle.ends_on
+            session.add(row)
+            return True
+
+    def remove_cycle(self, cycle_id: str) -> bool:
+        with self.writing() as session:
+            row = session.get(CycleRow, cycle_id)
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
+    def choose_current(self, cycle_id: str | None) -> None:
+        """Make a named cycle the current one (None: the quarter again)."""
+        with self.writing() as session:
+            for row in session.exec(select(CycleRow).where(col(CycleRow.current))).all():
+                row.current = False
+                session.add(row)
+            chosen = session.get(CycleRow, cycle_id) if cycle_id is not None else None
+            if chosen is not None:
+                chosen.current = True
+                session.add(chosen)
+
+    def chosen_current(self) -> Cycle | None:
+        with self.reading() as session:
+            row = session.exec(select(CycleRow).where(col(CycleRow.current))).first()
+        return Cycle(row.id, row.starts_on, row.ends_on) if row else None
+
+    def exported(self, cycle_id: str) -> bool:
+        """Whether the audit log holds an export of this cycle (its cases left the bot)."""
+        query = select(AuditRow.id).where(
+            col(AuditRow.action) == "export", col(AuditRow.scope).endswith(f" cycle:{cycle_id}")
+        )
+        with self.reading() as session:
+            return session.exec(query.limit(1)).first() is not None
+
     def cycles(self) -> list[Cycle]:
         with self.reading() as session:
             rows = session.exec(select(CycleRow).order_by(col(CycleRow.starts_on))).all()

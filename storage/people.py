@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlmodel import col, select
 
 from storage.store import Store
-from storage.tables import PersonNameRow
+from storage.tables import EvidenceRow, PersonNameRow, RoleGrantRow
 
 MAX_NAME = 200
 
@@ -43,6 +43,23 @@ class People(Store):
                 ).all()
                 found.update({row.person: row.name for row in rows})
         return found
+
+    def known(self, person: str) -> bool:
+        """Whether anything stored names `person`: a case about or by them, a role, a name."""
+        checks = [
+            select(EvidenceRow.id).where(
+                or_(col(EvidenceRow.nominee) == person, col(EvidenceRow.nominator) == person)
+            ),
+            select(RoleGrantRow.id).where(col(RoleGrantRow.person) == person),
+            select(PersonNameRow.person).where(col(PersonNameRow.person) == person),
+        ]
+        with self.reading() as session:
+            return any(session.exec(query.limit(1)).first() is not None for query in checks)
+
+    def every_name(self) -> dict[str, str]:
+        """Every name known (one row per person: small beside the cases it labels)."""
+        with self.reading() as session:
+            return {row.person: row.name for row in session.exec(select(PersonNameRow))}
 
     def forget(self, *, person: str) -> None:
         with self.writing() as session:

@@ -119,6 +119,7 @@ class CycleRow(SQLModel, table=True):
     ends_on: date
     created_by: str = Field(max_length=96)
     created_at: datetime
+    current: bool = Field(default=False)  # chosen by `values-bot cycles current`
 
 
 class AuditRow(SQLModel, table=True):

@@ -33,6 +33,12 @@ def pytest_report_header() -> str:
     return f"storage tests run on {where}"
 
 
+@pytest.fixture(autouse=True)
+def _data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """values-bot's default data folder (its SQLite file, the spool) is the test's own."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
 @pytest.fixture(scope="session")
 def rubric() -> Rubric:
     return load_pack(pack_path("alibaba-six-vein"))

@@ -80,9 +80,8 @@ def test_export_csv_starts_with_a_bom_and_holds_the_case_then_forget_removes_it(
     code, _, err = cli("export", "--cycle", nominated, "--format", "csv", "--out", str(target))
     raw = target.read_bytes()
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    forget_code, forget_out, _ = cli("forget", "--user", "console:bob")
-    cli("export", "--cycle", nominated, "--format", "csv", "--out", str(target))
-    after = list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
+    forget_code, forget_out, _ = cli("forget", "--user", "console:bob", "--yes")
+    again, _, empty = cli("export", "--cycle", nominated, "--format", "csv", "--out", str(target))
     _, audit, _ = cli("audit")
 
     assert (code, forget_code) == (0, 0)
@@ -91,8 +90,8 @@ def test_export_csv_starts_with_a_bom_and_holds_the_case_then_forget_removes_it(
         ("console:bob", "console:alice", "customer-first", STORY)
     ]
     assert "已删除关于其的 1 条案例" in forget_out
-    assert "1 cases exported" in err
-    assert after == []
+    assert "导出周期" in err and "的 1 个案例" in err and "values-bot.db" in err
+    assert again == 0 and "还没有案例" in empty  # nothing left: said, and no file written
     assert "forget" in audit
 
 

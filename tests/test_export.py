@@ -51,19 +51,20 @@ def test_the_csv_holds_every_case_as_the_json_export_does(runtime: Runtime):
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     out = io.StringIO()
     write_json(out, runtime.service.reading.export("console:boss", CYCLE), CYCLE.id, runtime)
-    expected = [[row[column] for column in EXPORT_COLUMNS] for row in json.loads(out.getvalue())]
+    expected = [[str(row[c]) for c in EXPORT_COLUMNS] for row in json.loads(out.getvalue())]
 
     assert text.startswith("\ufeff")
     assert rows[0] == list(EXPORT_COLUMNS)
     assert rows[1:] == expected
-    assert [row[7] for row in rows[1:]] == STORIES
+    assert [row[9] for row in rows[1:]] == STORIES
+    assert all(isinstance(row["level"], int) for row in json.loads(out.getvalue()))
     first = dict(zip(EXPORT_COLUMNS, rows[1], strict=True))
     assert (first["value"], first["level"], first["criterion"]) == (
         "customer-first", "1", runtime.rubric.criterion("customer-first:1").title_zh,
     )  # fmt: skip
     assert (first["nominated_on"], first["created_at"]) == (
         "2026-11-23",
-        "2026-11-23T02:00:00+00:00",
+        "2026-11-23T10:00:00+08:00",  # the cycle's time zone (BOT_TIMEZONE)
     )
 
 
@@ -130,12 +131,12 @@ def test_no_exported_cell_runs_as_a_formula_in_excel(runtime: Runtime):
     out = io.StringIO()
     assert write_csv(out, runtime, "console:boss", CYCLE) == len(FORMULAS)
     rows = list(csv.reader(io.StringIO(out.getvalue().removeprefix("\ufeff"))))[1:]
-    assert [row[7] for row in rows] == ["'" + story for story in FORMULAS]
+    assert [row[9] for row in rows] == ["'" + story for story in FORMULAS]
     for row in rows:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
-        assert row[2].startswith("'=slack:U") and row[3] == "'@slack:UB"
-        assert row[10].startswith("'=C") and row[11].startswith("'+m")
+        assert row[2].startswith("'=slack:U") and row[4] == "'@slack:UB"
+        assert row[12].startswith("'=C") and row[13].startswith("'+m")
 
 
 def test_a_cycle_named_like_a_formula_is_defused_too(runtime: Runtime):
@@ -147,4 +148,4 @@ def test_a_cycle_named_like_a_formula_is_defused_too(runtime: Runtime):
     out = io.StringIO()
     write_csv(out, runtime, "console:boss", Cycle("-1+1", CYCLE.starts_on, CYCLE.ends_on))
     [row] = list(csv.reader(io.StringIO(out.getvalue().removeprefix("\ufeff"))))[1:]
-    assert row[0] == "'-1+1" and row[7] == "an honest story"
+    assert row[0] == "'-1+1" and row[9] == "an honest story"

@@ -110,7 +110,7 @@ def test_the_cli_export_is_everything_and_audited(world: Runtime, sqlite_url, mo
     assert main(["export", "--cycle", cycle, "--format", "json"]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert {row["story"] for row in exported} == ALL
-    assert main(["forget", "--user", BEN]) == 0
+    assert main(["forget", "--user", BEN, "--yes"]) == 0
     capsys.readouterr()
     assert main(["export", "--cycle", cycle, "--format", "json"]) == 0
     after = json.loads(capsys.readouterr().out)

@@ -21,8 +21,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.slow  # about three and a half minutes: `make test-slow`
 from sqlalchemy import Engine, text
 
 from bot.calendars import Calendars
@@ -35,6 +33,8 @@ from storage.repository import Repository
 from tests.conftest import POSTGRES_URL
 from tests.fake_slack import TEAM, FakeSlack
 from tests.fakes import FakeClock, shanghai
+
+pytestmark = pytest.mark.slow  # about three and a half minutes: `make test-slow`
 
 ROOT = Path(__file__).resolve().parents[1]
 

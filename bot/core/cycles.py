@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+_NAME = re.compile(r"^[^\W_][\w.\-]{0,39}$")  # letters of any script (2026下半年), digits, . _ -
 
 
 @dataclass(frozen=True)
@@ -53,16 +53,18 @@ def resolve_cycle(cycle_id: str, named: Iterable[Cycle]) -> Cycle | None:
     return None
 
 
-def current_cycle(today: date, named: Iterable[Cycle]) -> Cycle:
-    """The named cycle covering today that started last, else today's quarter."""
-    covering = [c for c in named if c.contains(today)]
-    if covering:
-        return max(covering, key=lambda c: (c.starts_on, c.id))
+def current_cycle(today: date, chosen: Cycle | None = None) -> Cycle:
+    """The cycle an admin chose as current while it covers today, else today's quarter.
+
+    A named cycle is never current by merely covering today: a one-day cycle added for an
+    event would otherwise take over every summary that day."""
+    if chosen is not None and chosen.contains(today):
+        return chosen
     return quarter_of(today)
 
 
 def new_cycle(cycle_id: str, starts_on: date, ends_on: date, existing: Iterable[Cycle]) -> Cycle:
-    """Validate a named cycle an admin adds."""
+    """Validate a named cycle an admin adds (or edits: `existing` without it)."""
     if _QUARTER.match(cycle_id.upper()):
         raise CycleError("cycle_reserved", cycle=cycle_id)
     if not _NAME.match(cycle_id):

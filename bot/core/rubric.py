@@ -14,6 +14,20 @@ class ScoringRule(StrEnum):
     NEEDS_CONFORMING_AND_NO_NONCONFORMING = "needs_conforming_and_no_nonconforming"
 
 
+WORDINGS = ("seed", "others")  # the original document, or other companies' published copies
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A criterion's English, translated from the Chinese (which stays the source)."""
+
+    meaning: str = ""
+    conforming: tuple[str, ...] = ()
+    nonconforming: tuple[str, ...] = ()
+    half_point: str = ""
+    wording_note: str = ""
+
+
 @dataclass(frozen=True)
 class Criterion:
     """One behaviour level of a value."""
@@ -28,6 +42,10 @@ class Criterion:
     rule: ScoringRule
     rule_inferred: bool = False
     half_point: str = ""
+    rule_note: str = ""  # the source's own words for the rule
+    wording: str = "seed"  # one of WORDINGS: where the title, meaning and cases come from
+    wording_note: str = ""
+    en: Translation | None = None
 
     @property
     def key(self) -> str:
@@ -35,6 +53,31 @@ class Criterion:
 
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" and self.title_en else self.title_zh
+
+    def translated(self, locale: str) -> bool:
+        """Whether this locale reads a translation (the pack's own words are Chinese)."""
+        return locale == "en" and self.en is not None
+
+    def meaning_in(self, locale: str) -> str:
+        return (
+            self.en.meaning
+            if self.translated(locale) and self.en and self.en.meaning
+            else self.meaning
+        )
+
+    def cases_in(self, locale: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(conforming, nonconforming) in the locale, where the pack translates them."""
+        if self.en is not None and locale == "en":
+            return (
+                self.en.conforming or self.conforming,
+                self.en.nonconforming or self.nonconforming,
+            )
+        return self.conforming, self.nonconforming
+
+    def half_point_in(self, locale: str) -> str:
+        if self.en is not None and locale == "en" and self.en.half_point:
+            return self.en.half_point
+        return self.half_point
 
 
 @dataclass(frozen=True)
@@ -47,9 +90,17 @@ class Value:
     motto: str
     intro: str
     criteria: tuple[Criterion, ...]
+    motto_en: str = ""  # translations of the Chinese motto and intro
+    intro_en: str = ""
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_zh
+
+    def motto_in(self, locale: str) -> str:
+        return self.motto_en if locale == "en" and self.motto_en else self.motto
+
+    def intro_in(self, locale: str) -> str:
+        return self.intro_en if locale == "en" and self.intro_en else self.intro
 
 
 @dataclass(frozen=True)

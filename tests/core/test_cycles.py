@@ -27,9 +27,16 @@ def test_quarters_and_named_cycles_resolve_by_id():
     assert resolve_cycle("2026H1", [H2]) is None
 
 
-def test_a_named_cycle_covering_today_is_the_current_one():
-    assert current_cycle(date(2026, 11, 21), [H2]) == H2
-    assert current_cycle(date(2027, 1, 5), [H2]).id == "2027Q1"
+def test_the_chosen_cycle_is_current_while_it_covers_today_else_the_quarter():
+    assert current_cycle(date(2026, 11, 21), H2) == H2
+    assert current_cycle(date(2027, 1, 5), H2).id == "2027Q1"
+    assert current_cycle(date(2026, 11, 21)).id == "2026Q4"  # covering today is not enough
+
+
+def test_cycle_names_may_be_chinese():
+    assert new_cycle("2026下半年", date(2026, 7, 1), date(2026, 12, 31), []).id == "2026下半年"
+    with pytest.raises(CycleError):
+        new_cycle("2026 下半年", date(2026, 7, 1), date(2026, 12, 31), [])
 
 
 @pytest.mark.parametrize(

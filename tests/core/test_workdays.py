@@ -49,7 +49,9 @@ def test_an_uncovered_year_still_skips_its_statutory_holidays_with_one_warning(c
     assert national_day_2027 is False
     assert not calendars.is_workday(date(2027, 1, 1), "CN")
     assert not any(calendars.is_workday(date(2027, 2, d), "CN") for d in range(5, 11))
-    assert calendars.is_workday(date(2027, 2, 11), "CN") and calendars.is_workday(date(2027, 1, 4), "CN")
+    assert calendars.is_workday(date(2027, 2, 11), "CN") and calendars.is_workday(
+        date(2027, 1, 4), "CN"
+    )
     assert not calendars.is_workday(date(2027, 10, 2), "CN")  # a Saturday
     assert len(warnings) == 1 and "2027-02-13" in warnings[0]  # the Saturday after 春节
 

@@ -16,12 +16,12 @@ import time
 import httpx
 import pytest
 
-pytestmark = pytest.mark.slow  # a real process killed and restarted
-
 from tests.fake_slack import TEAM, FakeSlack
 from tests.serving import bot_process, running_bot
 from tests.slack.conftest import MEMBER, NOMINEE, sample, signed_headers
 from tests.slack.test_done_when import CHANNEL, STORY, cli, env  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.slow  # a real process killed and restarted
 
 
 def test_a_bot_killed_before_storing_never_acknowledged_and_the_redelivery_is_stored_once(

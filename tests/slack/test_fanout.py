@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from bot.adapters.slack.client import ChannelPacer
 from tests.fake_slack import TEAM
 from tests.fakes import shanghai

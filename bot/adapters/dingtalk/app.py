@@ -20,11 +20,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
-from io import StringIO
 from typing import Any
 
 from bot.adapters.background import Background
-from bot.adapters.dingtalk import translate
+from bot.adapters.dingtalk import files, translate
 from bot.adapters.dingtalk.openapi import Credentials, DingTalkError, OpenApi
 from bot.adapters.dingtalk.poster import DingTalkPoster
 from bot.adapters.dingtalk.render import DingTalkRenderer, Markdown
@@ -32,14 +31,11 @@ from bot.adapters.dingtalk.translate import PLATFORM, Message, staff_id
 from bot.adapters.outage import StoreLater, database_away
 from bot.adapters.spool import Spool
 from bot.config import Settings
-from bot.core.commands import CommandError, parse_command
 from bot.core.messages import Incoming, Reply
 from bot.core.model import DailyPost
 from bot.core.summaries import Summary
 from bot.events import log_event
-from bot.export import write_csv
 from bot.posting import Poster
-from bot.reading import ReadError
 from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
@@ -249,11 +245,15 @@ class DingTalkBot:
         """me / summary / export, answered in the one-to-one chat (split, never cut)."""
         try:
             if words.split()[0] == "export":
-                self._export(message, words)
+                files.send_export(self, message, words)
                 return
             reply = self.rt.service.command(message.place, message.author, words)[0]
             names = self._names_for(_people_in(reply))
-            self._say_privately(message, self.render.reply(reply, names))
+            parts = self.render.reply(reply, names)
+            if reply.key == "summary" and len(parts) > files.MAX_SUMMARY_MESSAGES:
+                files.send_summary(self, message, reply.context["summary"], names)
+                return
+            self._say_privately(message, parts)
         except Exception as error:
             key = "store_unavailable" if database_away(error) else "dingtalk_failed"
             self._say_privately(message, [self.render.plain(key)])
@@ -275,41 +275,6 @@ class DingTalkBot:
             return
         reply = Reply("daily_post", {"criterion_key": latest.criterion_key, "workday": True})
         self._say(message, self.render.reply(reply))
-
-    def _export(self, message: Message, words: str) -> None:
-        reading = self.rt.service.reading
-        command = parse_command(words)
-        if isinstance(command, CommandError):
-            reply = Reply(command.key, {"word": command.word})
-            self._say_privately(message, self.render.reply(reply))
-            return
-        if not reading.access(message.author).is_admin:
-            self._say_privately(message, self.render.reply(Reply("not_allowed_admin")))
-            return
-        try:
-            cycle = reading.cycle(command.cycle)
-        except ReadError as refused:
-            self._say_privately(message, self.render.reply(refused.reply))
-            return
-        out = StringIO()
-        count = write_csv(out, self.rt, message.author, cycle)
-        name = f"values-{cycle.id}.csv"
-        staff = staff_id(message.author)
-        try:
-            media = self.api.upload_file(name, out.getvalue().encode("utf-8"))
-            if staff:
-                self.api.send_to_people(
-                    [staff], "sampleFile", {"mediaId": media, "fileName": name, "fileType": "csv"}
-                )
-        except DingTalkError:
-            self._say_privately(
-                message, [self.render.plain("dingtalk_export_failed", cycle=cycle.id)]
-            )
-            raise
-        self._say_privately(
-            message, [self.render.plain("dingtalk_export_sent", cycle=cycle.id, count=count)]
-        )
-        log.info("dingtalk export %s (%d cases) sent to %s", cycle.id, count, message.author)
 
     # ---- talking back -------------------------------------------------------------------------
 

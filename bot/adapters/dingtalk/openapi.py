@@ -252,13 +252,13 @@ class OpenApi:
         name = _obj(answer.get("result")).get("name")
         return plain_name(name) or None
 
-    def upload_file(self, name: str, content: bytes) -> str:
+    def upload_file(self, name: str, content: bytes, *, kind: str = "text/csv") -> str:
         """Upload a file for a one-to-one message; returns its media id."""
         token = self.token()
         response = self.http.post(
             f"{self.creds.legacy_url}/media/upload",
             params={"access_token": token, "type": "file"},
-            files={"media": (name, content, "text/csv")},
+            files={"media": (name, content, kind)},
         )
         answer = _json(response)
         media = answer.get("media_id")

@@ -75,7 +75,7 @@ class DingTalkRenderer:
             )
         ]
         if value is not None and value.motto:
-            head.append(f"> {escape(value.motto)}")
+            head.append(f"> {escape(value.motto_in(self.t.locale))}")
         head.append(f"**{escape(criterion.title(self.t.locale))}**")
         body: list[str] = [] if workday else [self.t.render("daily_post_off_day")]
         body += text.criterion_parts(criterion)

@@ -35,7 +35,7 @@ from bot.core.messages import Incoming, Place, Reply, plain_id
 from bot.core.model import Subscription
 from bot.core.nominations import Mention
 from bot.events import log_event
-from bot.export import write_csv
+from bot.export import write_xlsx
 from bot.metrics import METRICS
 from bot.posting import Poster
 from bot.reading import ReadError
@@ -294,10 +294,13 @@ class SlackBot:
         except ReadError as refused:
             respond(text=self.render.reply(refused.reply).text)
             return
+        if not self.rt.repo.exports.any(cycle.starts_on, cycle.ends_on):
+            respond(text=t.render("export_empty", cycle=cycle.id))
+            return
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"values-{cycle.id}.csv"
-            with path.open("w", encoding="utf-8", newline="") as out:
-                count = write_csv(out, self.rt, author, cycle)
+            path = Path(folder) / f"values-{cycle.id}.xlsx"
+            with path.open("wb") as out:
+                count = write_xlsx(out, self.rt, author, cycle)
             try:
                 dm = self.client.conversations_open(users=uid)["channel"]["id"]
                 self.client.files_upload_v2(

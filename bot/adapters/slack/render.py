@@ -86,7 +86,7 @@ class SlackRenderer:
         ]
         intro = f"*{criterion.title(t.locale)}*"
         if value and value.motto:
-            intro = f"_{value.motto}_\n{intro}"
+            intro = f"_{value.motto_in(t.locale)}_\n{intro}"
         if not workday:
             intro += "\n" + t.render("daily_post_off_day")
         blocks += sections(intro)
