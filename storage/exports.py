@@ -315,7 +315,8 @@ class _IsoText:
             micros = func.mod(extract("microseconds", at_utc), 1_000_000)
             fraction = case((micros != 0, func.to_char(at_utc, ".US")), else_="")
         else:
-            text = func.strftime("%Y-%m-%dT%H:%M:%S", column, f"{seconds:+d} seconds")
+            whole = func.strftime("%Y-%m-%d %H:%M:%S", column)  # shifted whole: never rounded up
+            text = func.strftime("%Y-%m-%dT%H:%M:%S", whole, f"{seconds:+d} seconds")
             digits = func.substr(column, 21, 6)
             fraction = case(
                 (and_(func.substr(column, 20, 1) == ".", digits != "000000"),

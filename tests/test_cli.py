@@ -81,7 +81,9 @@ def test_export_csv_starts_with_a_bom_and_holds_the_case_then_forget_removes_it(
     raw = target.read_bytes()
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     forget_code, forget_out, _ = cli("forget", "--user", "console:bob", "--yes")
-    again, _, empty = cli("export", "--cycle", nominated, "--format", "csv", "--out", str(target))
+    again, _, empty = cli(
+        "export", "--cycle", nominated, "--format", "csv", "--out", str(target), "--force"
+    )
     _, audit, _ = cli("audit")
 
     assert (code, forget_code) == (0, 0)
@@ -176,6 +178,7 @@ def test_bad_arguments_get_a_clear_message_and_change_nothing(cli, args):
 
 
 def test_an_unknown_cycle_is_refused_politely(cli):
+    assert cli("db", "upgrade")[0] == 0
     code, _, err = cli("summary", "--cycle", "nope")
 
     assert code == 1

@@ -17,7 +17,8 @@ from bot.core.ceiling import evidence_ceiling
             2,
         ),  # 通关制: level 3 is missing, so 4 and 5 don't count
         ("customer-first", {3: 1, 4: 1, 5: 1}, {}, 5),
-        ("customer-first", {3: 1, 4: 1, 5: 1}, {5: 1}, 4),
+        ("teamwork", {3: 1, 4: 1, 5: 1}, {5: 1}, 4),  # L5 needs a case and no non-conforming one
+        ("customer-first", {3: 1, 4: 1, 5: 1}, {5: 1}, 5),  # L5 needs a case only (seed l.33)
         ("customer-first", {3: 1}, {1: 1}, 0),  # a non-conforming case at level 1 stops everything
         ("teamwork", {}, {2: 1}, 1),
     ],

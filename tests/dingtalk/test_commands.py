@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from bot.adapters.dingtalk.translate import person
 from bot.core.messages import Place
 from tests.dingtalk.conftest import (
@@ -91,12 +95,12 @@ def test_one_to_one_messages_that_are_not_commands_get_a_hint(world: DingTalkWor
     assert world.repo.subscriptions.list() == []
 
 
-def test_a_long_summary_is_split_into_messages_within_the_limit(world: DingTalkWorld) -> None:
+def _many_cases(world: DingTalkWorld, count: int) -> list[str]:
     world.post_today()
     post = world.repo.posts.latest(platform="dingtalk", workspace=ROBOT_CODE, channel=GROUP)
     assert post is not None
     story = "在客户现场连续三天驻守，逐条核对需求并把每一次沟通都整理成纪要发给团队。" * 12
-    people = [f"07{n:04d}" for n in range(60)]
+    people = [f"07{n:04d}" for n in range(count)]
     for n, staff in enumerate(people):
         world.repo.evidence.record(
             place=Place("dingtalk", ROBOT_CODE, GROUP),
@@ -110,10 +114,15 @@ def test_a_long_summary_is_split_into_messages_within_the_limit(world: DingTalkW
             nominated_on=world.clock.now().date(),
             now=world.clock.now(),
         )
+    return people
+
+
+def test_a_long_summary_is_split_into_messages_within_the_limit(world: DingTalkWorld) -> None:
+    people = _many_cases(world, 20)
     world.send(world.message("summary", sender=ADMIN, group=False, conversation="cidDirect8"))
     world.settle()
     parts = world.fake.direct_messages(ADMIN)  # one-to-one through the OpenAPI, never a session
-    assert len(parts) > 1 and world.fake.session_replies() == []
+    assert 1 < len(parts) <= 5 and world.fake.session_replies() == []
     for part in parts:
         assert len(part.body["msgParam"].encode()) <= 15_000
     text = "\n".join(world.fake.texts(parts))
@@ -121,7 +130,21 @@ def test_a_long_summary_is_split_into_messages_within_the_limit(world: DingTalkW
     assert f"（1/{len(parts)}）" in world.fake.texts(parts)[0]
 
 
-def test_export_sends_the_csv_one_to_one_to_an_admin_only(world: DingTalkWorld) -> None:
+def test_a_summary_longer_than_five_messages_comes_as_one_spreadsheet(world: DingTalkWorld) -> None:
+    people = _many_cases(world, 60)
+    world.send(world.message("summary", sender=ADMIN, group=False, conversation="cidDirect8"))
+    world.settle()
+    sent = world.fake.direct_messages(ADMIN)
+    [file_message] = [m for m in sent if "mediaId" in m.param]
+    assert file_message.param["fileType"] == "xlsx" and len(sent) == 2
+    assert any("60 人" in t and "表格" in t for t in world.fake.texts(sent))
+    book = load_workbook(io.BytesIO(world.fake.files[file_message.param["mediaId"]]))
+    totals = [row[0].value for row in book.worksheets[0].iter_rows(min_row=2)]
+    assert totals == sorted(totals) or set(totals) == {person(p) for p in people}
+    assert set(totals) == {person(p) for p in people}
+
+
+def test_export_sends_a_spreadsheet_one_to_one_to_an_admin_only(world: DingTalkWorld) -> None:
     world.post_today()
     nominate(world)
     world.settle()
@@ -137,8 +160,10 @@ def test_export_sends_the_csv_one_to_one_to_an_admin_only(world: DingTalkWorld) 
     [media] = [
         m.param["mediaId"] for m in world.fake.direct_messages(ADMIN) if "mediaId" in m.param
     ]
-    content = world.fake.files[media]
-    assert content.startswith("\ufeff".encode()) and "上门道歉".encode() in content
+    book = load_workbook(io.BytesIO(world.fake.files[media]))
+    cells = [c.value for row in book.worksheets[0].iter_rows() for c in row]
+    assert any(isinstance(v, str) and "上门道歉" in v for v in cells)
+    assert [s.title for s in book.worksheets] == ["案例", "每人汇总"]
     assert upload.query["type"] == "file"
     [file_message] = [m for m in world.fake.direct_messages(ADMIN) if "mediaId" in m.param]
     assert file_message.body["msgKey"] == "sampleFile"

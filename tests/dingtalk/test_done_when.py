@@ -61,6 +61,8 @@ def server(env: dict[str, str]) -> Iterator[str]:
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     code = main(list(args))
     captured = capsys.readouterr()
+    if "--format" in args and args[args.index("--format") + 1] == "json":
+        return code, captured.out  # the notes on stderr are no part of the JSON
     return code, captured.out + captured.err
 
 

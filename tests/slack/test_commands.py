@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
+
+from openpyxl import load_workbook
 
 from tests.fake_slack import TEAM
 from tests.slack.conftest import ADMIN, CHANNEL, MANAGER, MEMBER, NOMINEE, OTHER, SlackWorld
@@ -141,7 +142,7 @@ def test_subscribe_and_unsubscribe_in_a_channel_are_for_admins(world: SlackWorld
     assert sub is not None and not sub.active
 
 
-def test_export_sends_the_csv_to_the_admins_direct_messages(world: SlackWorld):
+def test_export_sends_a_spreadsheet_to_the_admins_direct_messages(world: SlackWorld):
     post = world.post_today()
     nominate(world, post, NOMINEE, 1)
 
@@ -153,10 +154,14 @@ def test_export_sends_the_csv_to_the_admins_direct_messages(world: SlackWorld):
     complete = world.fake.of("files.completeUploadExternal")[0]
     assert complete.params["channel_id"] == "D" + ADMIN[1:]
     upload = world.fake.of("upload")[0].params["body"]
-    text = upload.decode("utf-8")
-    assert text.startswith("\ufeff")  # Excel opens the Chinese intact
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert [r["story"] for r in rows] == [f"{STORY} #1"]
+    book = load_workbook(io.BytesIO(upload))
+    header = [c.value for c in book.worksheets[0][1]]
+    rows = [
+        dict(zip(header, (c.value for c in r), strict=True))
+        for r in book.worksheets[0].iter_rows(min_row=2)
+    ]
+    assert [r["Story"] for r in rows] == [f"{STORY} #1"]
+    assert complete.params["files"] and "xlsx" in complete.params["files"]
     assert any(e.action == "export" for e in world.repo.governance.audit_log())
 
 
