@@ -75,23 +75,24 @@ def country_arg(text: str) -> str:
     return text.upper()
 
 
-def add_commands(commands: Any) -> None:
-    def channel_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--platform", choices=PLATFORMS, required=True)
-        p.add_argument(
-            "--channel",
-            required=True,
-            type=channel_arg,
-            help="channel id (Slack C…, DingTalk cid…, console: console)",
-        )
-        p.add_argument(
-            "--workspace", default=None, help="Slack team id / DingTalk corp id (console: local)"
-        )
+def _channel_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--platform", choices=PLATFORMS, required=True)
+    p.add_argument(
+        "--channel",
+        required=True,
+        type=channel_arg,
+        help="channel id (Slack C…, DingTalk cid…, console: console)",
+    )
+    p.add_argument(
+        "--workspace", default=None, help="Slack team id / DingTalk corp id (console: local)"
+    )
 
+
+def add_commands(commands: Any) -> None:
     post = commands.add_parser(
         "post", help="post today's criterion to one subscription now (at most once a day)"
     )
-    channel_args(post)
+    _channel_args(post)
     post.set_defaults(handler=cmd_post)
 
     summary = commands.add_parser(
@@ -112,9 +113,13 @@ def add_commands(commands: Any) -> None:
     export.add_argument("--out", help="write to this file instead of standard output")
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
     export.set_defaults(handler=cmd_export)
+    _subscription_commands(commands)
+    governance_commands(commands)
 
+
+def _subscription_commands(commands: Any) -> None:
     subscribe = commands.add_parser("subscribe", help="daily posts in a channel at a local time")
-    channel_args(subscribe)
+    _channel_args(subscribe)
     subscribe.add_argument(
         "--at", type=time_arg, default="09:30", help="local time HH:MM (default 09:30)"
     )
@@ -153,13 +158,11 @@ def add_commands(commands: Any) -> None:
     unsubscribe = commands.add_parser(
         "unsubscribe", help="stop daily posts in a channel (cases are kept)"
     )
-    channel_args(unsubscribe)
+    _channel_args(unsubscribe)
     unsubscribe.set_defaults(handler=cmd_unsubscribe)
 
     listing = commands.add_parser("subscriptions", help="list subscribed channels")
     listing.set_defaults(handler=cmd_subscriptions)
-
-    governance_commands(commands)
 
 
 def _workspace(settings: Settings, rt: Runtime, args: argparse.Namespace) -> str | None:

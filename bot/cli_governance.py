@@ -72,6 +72,10 @@ def add_commands(commands: Any) -> None:
     which.add_argument("--quarter", action="store_true", help="the calendar quarter again")
     current.set_defaults(handler=cmd_cycles_current)
 
+    _people_commands(commands)
+
+
+def _people_commands(commands: Any) -> None:
     roles = commands.add_parser("roles", help="admins and managers").add_subparsers(
         metavar="ACTION", required=True
     )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.calendars import COMPANY_CALENDAR, CalendarError, CompanyCalendar
@@ -150,115 +151,144 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        problems: list[str] = []
-
-        def number(name: str, default: int, low: int) -> int:
-            raw = environ.get(name, str(default))
-            if not raw.isdigit() or int(raw) < low:
-                problems.append(f"{name} should be a whole number of at least {low}, not {raw!r}")
-                return default
-            return int(raw)
-
-        locale = environ.get("BOT_LOCALE", "zh")
-        if locale not in LOCALES:
-            problems.append(f"BOT_LOCALE should be one of {', '.join(LOCALES)}, not {locale!r}")
-        zone = environ.get("BOT_TIMEZONE", "Asia/Shanghai")
-        try:
-            ZoneInfo(zone)
-        except (KeyError, ValueError):
-            problems.append(f"BOT_TIMEZONE is not a known time zone: {zone!r}")
-        cutoff = time(12, 0)
-        try:
-            cutoff = time.fromisoformat(environ.get("BOT_CUTOFF", "12:00"))
-        except ValueError:
-            problems.append(f"BOT_CUTOFF should be HH:MM, not {environ['BOT_CUTOFF']!r}")
-        admins = frozenset(a.strip() for a in environ.get("BOT_ADMINS", "").split(",") if a.strip())
-        problems += [
-            f"BOT_ADMINS: {a!r} should be written PLATFORM:ID"
-            for a in sorted(admins)
-            if not _PERSON.match(a)
-        ]
-        slack_api_url = environ.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
-        if not re.match(r"^https?://[^/\s]+", slack_api_url):
-            problems.append(f"SLACK_API_URL should be an http(s) URL, not {slack_api_url!r}")
-        elif not slack_api_url.endswith("/"):
-            slack_api_url += "/"
-        dingtalk_api_url = (environ.get("DINGTALK_API_URL") or DEFAULT_DINGTALK_API_URL).rstrip("/")
-        if not re.match(r"^https?://[^/\s]+", dingtalk_api_url):
-            problems.append(f"DINGTALK_API_URL should be an http(s) URL, not {dingtalk_api_url!r}")
-        dingtalk_client_id = environ.get("DINGTALK_CLIENT_ID", "").strip()
-        metrics_address = environ.get("BOT_METRICS_ADDRESS", "").strip()
-        if metrics_address and not re.match(r"^[\w.\-\[\]:]*:\d{1,5}$", metrics_address):
-            problems.append(
-                f"BOT_METRICS_ADDRESS should be HOST:PORT (e.g. 127.0.0.1:9100), not {metrics_address!r}"
-            )
-        admin_address = environ.get("BOT_ADMIN_PORT", "").strip()
-        if admin_address.isdigit():
-            admin_address = f"0.0.0.0:{admin_address}"
-        if admin_address and not re.match(r"^[\w.\-\[\]:]*:\d{1,5}$", admin_address):
-            problems.append(
-                f"BOT_ADMIN_PORT should be PORT or HOST:PORT (e.g. 9000), not {admin_address!r}"
-            )
-        log_level = environ.get("LOG_LEVEL", "").strip().upper()
-        if log_level and log_level not in LEVELS:
-            problems.append(f"LOG_LEVEL should be one of {', '.join(LEVELS)}, not {log_level!r}")
-        log_format = environ.get("LOG_FORMAT", "text").strip().lower() or "text"
-        if log_format not in FORMATS:
-            problems.append(f"LOG_FORMAT should be one of {', '.join(FORMATS)}, not {log_format!r}")
-        rubric = environ.get("BOT_RUBRIC", "").strip() or DEFAULT_PACK
-        if not pack_path(rubric).exists():
-            problems.append(
-                f"BOT_RUBRIC: no pack named {rubric!r} (known: {', '.join(available_packs())}; "
-                "or the path of a pack file)"
-            )
-        database_url = environ.get("DATABASE_URL", "").strip() or default_database_url()
-        problems += database_problems(database_url)
-        calendar_file = environ.get("BOT_CALENDAR_FILE", "").strip()
-        try:
-            CompanyCalendar.load(Path(calendar_file) if calendar_file else COMPANY_CALENDAR)
-        except CalendarError as error:
-            problems.append(f"BOT_CALENDAR_FILE: {error}")
-        platforms = tuple(
-            name
-            for name, keys in (
-                ("slack", ("SLACK_BOT_TOKEN",)),
-                ("dingtalk", ("DINGTALK_CLIENT_ID",)),
-            )
-            if any(environ.get(k) for k in keys)
-        )
-        settings = cls(
-            database_url=database_url,
-            locale=locale,
-            timezone=zone,
-            rubric=rubric,
-            min_story=number("BOT_MIN_STORY", 10, 1),
-            cutoff=cutoff,
-            tick_seconds=number("BOT_TICK_SECONDS", 30, 1),
-            admins=admins,
-            console_user=environ.get("BOT_CONSOLE_USER", "me"),
-            platforms=platforms,
-            fanout_concurrency=number("BOT_FANOUT_CONCURRENCY", 8, 1),
-            retention_days=number("BOT_RETENTION_DAYS", 0, 0),
-            cycle_grace_days=number("BOT_CYCLE_GRACE_DAYS", 3, 0),
-            spool_dir=environ.get("BOT_SPOOL_DIR", "").strip() or default_spool_dir(),
-            metrics_token=environ.get("BOT_METRICS_TOKEN", "").strip(),
-            metrics_address=metrics_address,
-            admin_address=admin_address,
-            shutdown_seconds=number("BOT_SHUTDOWN_SECONDS", 10, 1),
-            log_level=log_level if log_level in LEVELS else "",
-            log_format=log_format if log_format in FORMATS else "text",
-            calendar_file=calendar_file,
-            slack_bot_token=environ.get("SLACK_BOT_TOKEN", "").strip(),
-            slack_app_token=environ.get("SLACK_APP_TOKEN", "").strip(),
-            slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", "").strip(),
-            slack_api_url=slack_api_url,
-            slack_manager_group=environ.get("SLACK_MANAGER_GROUP", "").strip(),
-            dingtalk_client_id=dingtalk_client_id,
-            dingtalk_client_secret=environ.get("DINGTALK_CLIENT_SECRET", "").strip(),
-            dingtalk_robot_code=environ.get("DINGTALK_ROBOT_CODE", "").strip()
-            or dingtalk_client_id,
-            dingtalk_api_url=dingtalk_api_url,
-        )
-        if problems:
-            raise ConfigError(problems)
+        """Every setting from the environment; every problem reported together (ConfigError)."""
+        read = _Reader(environ)
+        settings = cls(**_content(read), **_operations(read), **_slack(read), **_dingtalk(read))
+        if read.problems:
+            raise ConfigError(read.problems)
         return settings
+
+
+class _Reader:
+    """Reads settings, noting each problem instead of stopping at the first."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str = "") -> str:
+        return self.environ.get(name, "").strip() or default
+
+    def number(self, name: str, default: int, low: int) -> int:
+        raw = self.environ.get(name, str(default))
+        if not raw.isdigit() or int(raw) < low:
+            self.problems.append(f"{name} should be a whole number of at least {low}, not {raw!r}")
+            return default
+        return int(raw)
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name, default)
+        value = (
+            value.upper() if allowed == LEVELS else value.lower() if allowed == FORMATS else value
+        )
+        if value not in allowed:
+            self.problems.append(f"{name} should be one of {', '.join(allowed)}, not {value!r}")
+            return default
+        return value
+
+    def address(self, name: str, example: str) -> str:
+        value = self.text(name)
+        if value.isdigit() and name == "BOT_ADMIN_PORT":
+            value = f"0.0.0.0:{value}"
+        if value and not re.match(r"^[\w.\-\[\]:]*:\d{1,5}$", value):
+            self.problems.append(f"{name} should be HOST:PORT (e.g. {example}), not {value!r}")
+        return value
+
+    def url(self, name: str, default: str) -> str:
+        value = self.text(name, default)
+        if not re.match(r"^https?://[^/\s]+", value):
+            self.problems.append(f"{name} should be an http(s) URL, not {value!r}")
+        return value
+
+
+def _zone(read: _Reader) -> str:
+    zone = read.text("BOT_TIMEZONE", "Asia/Shanghai")
+    try:
+        ZoneInfo(zone)
+    except (KeyError, ValueError):
+        read.problems.append(f"BOT_TIMEZONE is not a known time zone: {zone!r}")
+    return zone
+
+
+def _cutoff(read: _Reader) -> time:
+    try:
+        return time.fromisoformat(read.text("BOT_CUTOFF", "12:00"))
+    except ValueError:
+        read.problems.append(f"BOT_CUTOFF should be HH:MM, not {read.text('BOT_CUTOFF')!r}")
+        return time(12, 0)
+
+
+def _content(read: _Reader) -> dict[str, Any]:
+    """Where the data lives, the rubric and the posts, people and evidence."""
+    admins = frozenset(a.strip() for a in read.text("BOT_ADMINS").split(",") if a.strip())
+    read.problems += [
+        f"BOT_ADMINS: {a!r} should be written PLATFORM:ID"
+        for a in sorted(admins)
+        if not _PERSON.match(a)
+    ]
+    rubric = read.text("BOT_RUBRIC", DEFAULT_PACK)
+    if not pack_path(rubric).exists():
+        read.problems.append(
+            f"BOT_RUBRIC: no pack named {rubric!r} (known: {', '.join(available_packs())}; "
+            "or the path of a pack file)"
+        )
+    database_url = read.text("DATABASE_URL") or default_database_url()
+    read.problems += database_problems(database_url)
+    calendar_file = read.text("BOT_CALENDAR_FILE")
+    try:
+        CompanyCalendar.load(Path(calendar_file) if calendar_file else COMPANY_CALENDAR)
+    except CalendarError as error:
+        read.problems.append(f"BOT_CALENDAR_FILE: {error}")
+    return {
+        "database_url": database_url,
+        "locale": read.choice("BOT_LOCALE", "zh", LOCALES),
+        "timezone": _zone(read),
+        "rubric": rubric,
+        "min_story": read.number("BOT_MIN_STORY", 10, 1),
+        "cutoff": _cutoff(read),
+        "tick_seconds": read.number("BOT_TICK_SECONDS", 30, 1),
+        "admins": admins,
+        "console_user": read.text("BOT_CONSOLE_USER", "me"),
+        "fanout_concurrency": read.number("BOT_FANOUT_CONCURRENCY", 8, 1),
+        "retention_days": read.number("BOT_RETENTION_DAYS", 0, 0),
+        "cycle_grace_days": read.number("BOT_CYCLE_GRACE_DAYS", 3, 0),
+        "spool_dir": read.text("BOT_SPOOL_DIR") or default_spool_dir(),
+        "calendar_file": calendar_file,
+        "platforms": tuple(
+            name
+            for name, key in (("slack", "SLACK_BOT_TOKEN"), ("dingtalk", "DINGTALK_CLIENT_ID"))
+            if read.text(key)
+        ),
+    }
+
+
+def _operations(read: _Reader) -> dict[str, Any]:
+    return {
+        "metrics_token": read.text("BOT_METRICS_TOKEN"),
+        "metrics_address": read.address("BOT_METRICS_ADDRESS", "127.0.0.1:9100"),
+        "admin_address": read.address("BOT_ADMIN_PORT", "9000 or 127.0.0.1:9000"),
+        "shutdown_seconds": read.number("BOT_SHUTDOWN_SECONDS", 10, 1),
+        "log_level": read.choice("LOG_LEVEL", "", ("", *LEVELS)) if read.text("LOG_LEVEL") else "",
+        "log_format": read.choice("LOG_FORMAT", "text", FORMATS),
+    }
+
+
+def _slack(read: _Reader) -> dict[str, Any]:
+    api = read.url("SLACK_API_URL", DEFAULT_SLACK_API_URL)
+    return {
+        "slack_bot_token": read.text("SLACK_BOT_TOKEN"),
+        "slack_app_token": read.text("SLACK_APP_TOKEN"),
+        "slack_signing_secret": read.text("SLACK_SIGNING_SECRET"),
+        "slack_api_url": api if api.endswith("/") else api + "/",
+        "slack_manager_group": read.text("SLACK_MANAGER_GROUP"),
+    }
+
+
+def _dingtalk(read: _Reader) -> dict[str, Any]:
+    client_id = read.text("DINGTALK_CLIENT_ID")
+    return {
+        "dingtalk_client_id": client_id,
+        "dingtalk_client_secret": read.text("DINGTALK_CLIENT_SECRET"),
+        "dingtalk_robot_code": read.text("DINGTALK_ROBOT_CODE", client_id),
+        "dingtalk_api_url": read.url("DINGTALK_API_URL", DEFAULT_DINGTALK_API_URL).rstrip("/"),
+    }
