@@ -15,6 +15,7 @@ from bot import __version__, cli_admin, cli_calendar, logs
 from bot.config import ConfigError, Settings
 from bot.packs import PackError, available_packs, load_pack, pack_path
 from bot.shutdown import Stop, Stopping
+from bot.templates import Templates
 from bot.wiring import NoDatabase, build
 from storage import migrate
 from storage.engine import make_engine, shown_url, unusable
@@ -41,18 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"BOT_RUBRIC: {problem}", file=sys.stderr)
         return 2
     except SchemaOutdated:
-        print(
-            "The database schema is older than this version of values-bot. "
-            "Run `values-bot db upgrade` first.",
-            file=sys.stderr,
-        )
+        print(Templates(settings.locale).render("cli_schema_old"), file=sys.stderr)
         return 2
     except NoDatabase as missing:
-        print(
-            f"No database at {missing}: nothing has been recorded there yet. Set DATABASE_URL "
-            "to the bot's database, or start with `values-bot run` or `values-bot subscribe`.",
-            file=sys.stderr,
-        )
+        print(Templates(settings.locale).render("cli_no_database", path=missing), file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into `head`, which has read enough
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -64,8 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = unusable(error)
         if reason is None:
             raise
+        database = shown_url(settings.database_url)
         print(
-            f"Cannot use the database {shown_url(settings.database_url)}: {reason}", file=sys.stderr
+            Templates(settings.locale).render(
+                "cli_database_unusable", database=database, reason=reason
+            ),
+            file=sys.stderr,
         )
         return 2
 
@@ -117,11 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     half = settings.half_configured()
     if half:
-        print(
-            "values-bot has half of a platform's credentials; set these too (or unset the rest "
-            "for the console):\n" + "\n".join(f"  - {p}" for p in half),
-            file=sys.stderr,
-        )
+        said = Templates(settings.locale).render("cli_half_credentials")
+        print(said + "\n" + "\n".join(f"  - {p}" for p in half), file=sys.stderr)
         return 2
     if settings.platforms or args.http:
         from bot.cli_run import run_platforms
@@ -169,13 +163,14 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
         after = migrate.current_revision(engine)
     finally:
         engine.dispose()
-    print(
-        f"Database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})")
-    )
+    t = Templates(settings.locale)
+    was = "" if before == after else t.render("cli_db_was", before=before or "-")
+    print(t.render("cli_db_revision", revision=after, was=was))
     return 0
 
 
-def cmd_rubric_check(_settings: Settings, args: argparse.Namespace) -> int:
+def cmd_rubric_check(settings: Settings, args: argparse.Namespace) -> int:
+    t = Templates(settings.locale)
     path = pack_path(args.path)
     if not path.exists():
         print(f"{path}: no such file", file=sys.stderr)
@@ -185,12 +180,19 @@ def cmd_rubric_check(_settings: Settings, args: argparse.Namespace) -> int:
     except PackError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(error.problems)} problem(s) in {path}", file=sys.stderr)
+        count = len(error.problems)
+        print(t.render("cli_rubric_problems", count=count, path=path), file=sys.stderr)
         return 1
     inferred = sum(1 for c in rubric.criteria if c.rule_inferred)
     print(
-        f"{path}: OK: {rubric.key}, {len(rubric.values)} values, {len(rubric.criteria)} criteria "
-        f"({inferred} with an inferred scoring rule)"
+        t.render(
+            "cli_rubric_ok",
+            path=path,
+            pack=rubric.key,
+            values=len(rubric.values),
+            criteria=len(rubric.criteria),
+            inferred=inferred,
+        )  # fmt: skip
     )
     return 0
 
@@ -199,7 +201,6 @@ def cmd_rubric_show(settings: Settings, args: argparse.Namespace) -> int:
     """A whole pack, one value of the configured pack, or one criterion (`customer-first:1`),
     every case included, in the configured locale."""
     from bot.render_text import TextRenderer
-    from bot.templates import Templates
 
     wanted = args.pack or settings.rubric
     try:
@@ -208,11 +209,9 @@ def cmd_rubric_show(settings: Settings, args: argparse.Namespace) -> int:
         value = configured.value(wanted) if criterion is None else None
         rubric = configured if criterion or value else load_pack(pack_path(wanted))
     except FileNotFoundError:
-        print(
-            f"No pack, value or criterion named {wanted!r}. Packs: {', '.join(available_packs())}; "
-            "a criterion is written VALUE:LEVEL, e.g. customer-first:1.",
-            file=sys.stderr,
-        )
+        packs = ", ".join(available_packs())
+        said = Templates(settings.locale).render("cli_rubric_unknown", name=wanted, packs=packs)
+        print(said, file=sys.stderr)
         return 1
     except PackError as error:
         print(error, file=sys.stderr)
@@ -231,4 +230,7 @@ def cmd_rubric_show(settings: Settings, args: argparse.Namespace) -> int:
         for item in shown.criteria:
             print()
             print(renderer.daily_post(item))
+            note = item.en.wording_note if item.translated(templates.locale) and item.en else ""
+            if note or item.wording_note:
+                print(templates.render("rubric_wording_note", note=note or item.wording_note))
     return 0

@@ -31,7 +31,7 @@ def add_commands(commands: Any) -> None:
 
 def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
     if not 1900 < args.year < 2200:
-        print(f"--year should be a year such as 2027, not {args.year}", file=sys.stderr)
+        print(Templates(settings.locale).render("cli_bad_year", year=args.year), file=sys.stderr)
         return 2
     templates = Templates(settings.locale)
     calendars = Calendars(CompanyCalendar.load(settings.company_calendar), warn=False)

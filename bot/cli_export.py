@@ -30,7 +30,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         print(Templates(settings.locale).render("export_no_folder", path=out_path), file=sys.stderr)
         return 1
     if out_path is None and args.format == "xlsx" and sys.stdout.isatty():
-        print("An xlsx export is a file: pass --out FILE.xlsx", file=sys.stderr)
+        print(Templates(settings.locale).render("cli_xlsx_needs_out"), file=sys.stderr)
         return 2
     with opened(settings, create=False) as rt:
         try:

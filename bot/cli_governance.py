@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.core.cycles import Cycle, CycleError, new_cycle
 from bot.core.model import Subscription
 from bot.core.permissions import Role
+from bot.templates import Templates
 from bot.wiring import Runtime, opened
 
 
@@ -246,15 +247,13 @@ def _role_channel(args: argparse.Namespace) -> str | None:
 
 
 def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
+    t = Templates(settings.locale)
     if args.role == Role.ADMIN.value and args.channel:
-        print(
-            "An admin reads every channel: drop --channel, or grant --role manager --channel C.",
-            file=sys.stderr,
-        )
+        print(t.render("cli_admin_no_channel"), file=sys.stderr)
         return 2
     channel = _role_channel(args)
     if channel is None:
-        print("A manager manages a channel: add --channel C.", file=sys.stderr)
+        print(t.render("cli_manager_needs_channel"), file=sys.stderr)
         return 2
     with opened(settings) as rt:
         new = rt.repo.governance.grant(
@@ -268,10 +267,9 @@ def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
             subjects=[args.user],
             detail=args.role,
         )
-        print(
-            f"{'granted' if new else 'already granted'}: {args.role} {args.user}"
-            + (f" on {channel}" if channel else "")
-        )
+        where = t.render("cli_on_channel", channel=channel) if channel else ""
+        key = "cli_granted" if new else "cli_already_granted"
+        print(t.render(key, role=args.role, person=args.user, where=where))
         return 0
 
 
@@ -281,12 +279,12 @@ def cmd_roles_revoke(settings: Settings, args: argparse.Namespace) -> int:
             person=args.user, role=Role(args.role), channel=_role_channel(args)
         )
         if not removed:
-            where = f" on {_role_channel(args)}" if args.channel else ""
-            print(
-                f"{args.user} has no {args.role} grant{where} to revoke "
-                "(`values-bot roles list` shows every grant).",
-                file=sys.stderr,
+            channel = _role_channel(args)
+            where = rt.templates.render("cli_on_channel", channel=channel) if channel else ""
+            said = rt.templates.render(
+                "cli_no_grant", person=args.user, role=args.role, where=where
             )
+            print(said, file=sys.stderr)
             return 1
         rt.repo.governance.audit(
             actor=actor(),
@@ -295,7 +293,7 @@ def cmd_roles_revoke(settings: Settings, args: argparse.Namespace) -> int:
             subjects=[args.user],
             detail=args.role,
         )
-        print(f"revoked {removed} grant{'s' if removed != 1 else ''}")
+        print(rt.templates.render("cli_revoked", count=removed))
         return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from string import Template
@@ -12,6 +13,7 @@ import yaml
 from bot.packs import PROMPTS
 
 TEMPLATES = PROMPTS / "templates"
+_PLURAL = re.compile(r"\[\[(\w+):([^|\]]*)\|([^\]]*)\]\]")
 LOCALES = ("zh", "en")
 
 
@@ -24,7 +26,12 @@ class Templates:
 
     def render(self, key: str, **context: Any) -> str:
         """The text for `key` with every placeholder filled; a missing one raises KeyError."""
-        return Template(self.texts[key]).substitute({k: str(v) for k, v in context.items()})
+        return Template(self.text(key, context)).substitute({k: str(v) for k, v in context.items()})
+
+    def text(self, key: str, context: dict[str, Any]) -> str:
+        """The raw template, its plurals chosen: `[[count:case|cases]]` is "case" when the
+        context's `count` is 1, else "cases" (English needs it; Chinese has no plurals)."""
+        return _PLURAL.sub(lambda m: m[2] if str(context[m[1]]) == "1" else m[3], self.texts[key])
 
 
 class Safe(str):
@@ -43,7 +50,7 @@ class Markup:
 
     def render(self, key: str, **context: Any) -> Safe:
         filled = {k: v if isinstance(v, Safe) else self.escape(str(v)) for k, v in context.items()}
-        return Safe(Template(self.templates.texts[key]).substitute(filled))
+        return Safe(Template(self.templates.text(key, context)).substitute(filled))
 
 
 def safe_join(separator: str, parts: Any) -> Safe:

@@ -66,3 +66,16 @@ def test_an_unknown_country_or_channel_is_one_line(capsys):
     run(capsys, "subscribe", "--platform", "console", "--channel", "console")
     code, _, err = run(capsys, "calendar", "--channel", "C0NOPE")
     assert code == 1 and "No subscribed channel C0NOPE" in err
+
+
+def test_a_chat_subscription_in_another_countrys_time_zone_takes_its_calendar(runtime):
+    from bot.adapters.console import PLACE
+
+    runtime.service.command(PLACE, "console:boss", "subscribe 09:30 Asia/Tokyo")
+    tokyo = runtime.repo.subscriptions.get(platform="console", workspace="local", channel="console")
+    runtime.service.command(PLACE, "console:boss", "subscribe 10:00")  # the zone stays, so does JP
+    kept = runtime.repo.subscriptions.get(platform="console", workspace="local", channel="console")
+    runtime.service.command(PLACE, "console:boss", "subscribe 09:30 Asia/Shanghai")
+    back = runtime.repo.subscriptions.get(platform="console", workspace="local", channel="console")
+
+    assert (tokyo.country, kept.country, back.country) == ("JP", "JP", "CN")

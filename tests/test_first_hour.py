@@ -23,7 +23,7 @@ def _run(
 
     base = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DINGTALK_", "BOT_"))
-    }
+    } | {"BOT_LOCALE": "en"}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], env=base | (env or {}), input=stdin,
         capture_output=True, text=True, timeout=60, cwd=ROOT,
@@ -126,20 +126,25 @@ def test_version_loads_neither_sdk_nor_the_database():
     assert done.stdout.splitlines()[-1] == "[]"
 
 
-def test_roles_say_what_cannot_be(cli):  # noqa: F811
+def test_roles_say_what_cannot_be(cli, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("BOT_LOCALE", "en")
     code, _, err = cli("roles", "grant", "--role", "admin", "--user", "slack:U1", "--channel", "C1")
     assert code == 2 and "An admin reads every channel" in err
     cli("roles", "grant", "--role", "manager", "--user", "slack:U1", "--channel", "slack:C1")
     code, _, err = cli(
         "roles", "revoke", "--role", "manager", "--user", "slack:U9", "--channel", "slack:C1"
     )
-    assert code == 1 and "slack:U9 has no manager grant on slack:C1" in err
+    assert code == 1 and "slack:U9 has no manager grant on slack:C1 to revoke" in err
     assert (
         cli("roles", "revoke", "--role", "manager", "--user", "slack:U1", "--channel", "slack:C1")[
             1
         ]
-        == "revoked 1 grant\n"
+        == "revoked 1 grant\n"  # one language, and its plural
     )
+    monkeypatch.setenv("BOT_LOCALE", "zh")
+    cli("roles", "grant", "--role", "manager", "--user", "slack:U1", "--channel", "slack:C1")
+    _, out, _ = cli("roles", "revoke", "--role", "manager", "--user", "slack:U1")
+    assert out == "已撤销 1 项授权\n"
 
 
 def test_a_channel_without_its_platform_is_found_or_the_platforms_named(cli, nominated):  # noqa: F811
