@@ -17,6 +17,7 @@ from typing import TextIO
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FORMATS = ("text", "json")
 QUIET = (
+    "alembic",
     "apscheduler",
     "httpx",
     "httpcore",

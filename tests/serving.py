@@ -125,6 +125,21 @@ class Spawned:
             time.sleep(0.02)
         raise AssertionError(f"no line with {text!r} in:\n" + "\n".join(self.lines))
 
+    def wait_serving(self, base: str, timeout: float = 20.0) -> None:
+        """Until `base`/livez answers (the banner is printed just before the port is bound)."""
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/livez", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise AssertionError("not serving:\n" + "\n".join(self.lines))
+
     def type(self, line: str) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(line + "\n")

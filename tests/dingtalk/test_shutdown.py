@@ -48,6 +48,7 @@ def test_sigterm_in_stream_mode_answers_what_it_acknowledged_then_exits_0(
     )
     try:
         bot.wait_for("Stream mode")
+        bot.wait_serving(f"http://127.0.0.1:{port}")
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
         assert ready.status_code == 200 and ready.json()["database"] == "ok"
         assert fake_dingtalk.wait_for_acks(1)[0]["code"] == 200

@@ -33,7 +33,7 @@ def test_metrics_parse_and_the_last_tick_is_the_real_time_to_the_second(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        bot.wait_for("health at")
+        bot.wait_serving(f"http://127.0.0.1:{port}")
         raw = json.dumps(_reply(post_ts))
         assert httpx.post(
             f"{base}/slack/events", content=raw, headers=signed_headers(raw)

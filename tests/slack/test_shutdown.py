@@ -54,7 +54,7 @@ def test_sigterm_in_http_mode_answers_what_it_acknowledged_then_exits_0(
     port = free_port()
     bot = Spawned(["run", "--http", "--host", "127.0.0.1", "--port", str(port)], env)
     try:
-        bot.wait_for("health at")
+        bot.wait_serving(f"http://127.0.0.1:{port}")
         raw = json.dumps(_reply(post_ts))
         answer = httpx.post(
             f"http://127.0.0.1:{port}/slack/events", content=raw, headers=signed_headers(raw)
@@ -87,7 +87,7 @@ def test_sigterm_in_socket_mode_answers_what_it_acknowledged_then_exits_0(
     bot = Spawned(["run"], socket_env)
     try:
         bot.wait_for("Socket Mode")
-        assert httpx.get(f"http://127.0.0.1:{port}/livez").status_code == 200
+        bot.wait_serving(f"http://127.0.0.1:{port}")  # /livez on BOT_ADMIN_PORT
         assert fake_slack.wait_for_acks(1)[0]["envelope_id"] == envelope["envelope_id"]
         code, seconds = bot.stop(signal.SIGTERM)
     finally:
@@ -97,3 +97,32 @@ def test_sigterm_in_socket_mode_answers_what_it_acknowledged_then_exits_0(
     assert seconds < 10
     assert _answered(fake_slack) == [NOMINEE]
     assert fake_slack.socket_clients == 0  # the socket was closed, not dropped
+
+
+def test_an_answer_that_outlasts_the_bound_is_left_and_the_exit_still_comes_in_time(
+    env: dict[str, str],  # noqa: F811
+    fake_slack: FakeSlack,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    post_ts = _posted(fake_slack, capsys)
+    fake_slack.delays["reactions.add"] = 20.0  # Slack hangs far past BOT_SHUTDOWN_SECONDS
+    port = free_port()
+    bot = Spawned(
+        ["run", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env | {"BOT_SHUTDOWN_SECONDS": "2"},
+    )
+    try:
+        bot.wait_serving(f"http://127.0.0.1:{port}")
+        raw = json.dumps(_reply(post_ts))
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/slack/events", content=raw, headers=signed_headers(raw)
+        )
+        assert answer.status_code == 200
+        fake_slack.wait_for("reactions.add")
+        code, seconds = bot.stop(signal.SIGTERM)
+    finally:
+        bot.kill()
+
+    assert code == 0 and seconds < 8, "\n".join(bot.lines)
+    assert any("answers_dropped=1" in line for line in bot.lines)
+    assert _answered(fake_slack) == []  # the DM after the hanging reaction never went
