@@ -268,7 +268,7 @@ def _operations(read: _Reader) -> dict[str, Any]:
         "metrics_address": read.address("BOT_METRICS_ADDRESS", "127.0.0.1:9100"),
         "admin_address": read.address("BOT_ADMIN_PORT", "9000 or 127.0.0.1:9000"),
         "shutdown_seconds": read.number("BOT_SHUTDOWN_SECONDS", 10, 1),
-        "log_level": read.choice("LOG_LEVEL", "", ("", *LEVELS)) if read.text("LOG_LEVEL") else "",
+        "log_level": read.choice("LOG_LEVEL", "", LEVELS) if read.text("LOG_LEVEL") else "",
         "log_format": read.choice("LOG_FORMAT", "text", FORMATS),
     }
 
