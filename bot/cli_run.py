@@ -17,6 +17,7 @@ from bot.config import Settings, looks_real
 from bot.metrics import METRICS
 from bot.posting import Poster
 from bot.shutdown import Deadline, Stopping, drain
+from bot.templates import Templates
 from bot.wiring import Runtime, build
 
 if TYPE_CHECKING:
@@ -74,12 +75,10 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
     platforms = settings.platforms or ("slack",)  # --http with nothing set: say what Slack needs
     problems = _problems(settings, platforms, http)
     if problems:
-        mode = "HTTP mode (--http)" if http else "Socket Mode / Stream mode"
-        print(
-            f"values-bot cannot start {' and '.join(platforms)} in {mode}; set these first:\n"
-            + "\n".join(f"  - {p}" for p in problems),
-            file=sys.stderr,
-        )
+        t = Templates(settings.locale)
+        mode = t.render("run_mode_http" if http else "run_mode_socket")
+        said = t.render("run_cannot_start", platforms=" + ".join(platforms), mode=mode)
+        print(said + "\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
         return 2
     from bot.scheduler import start_ticking
 
@@ -145,6 +144,7 @@ Bots = tuple["SlackBot | None", "DingTalkBot | None"]
 def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
     """The Slack and DingTalk bots for the configured platforms; None after a clear message."""
     settings = runtime.settings
+    t = runtime.templates
     slack: SlackBot | None = None
     dingtalk: DingTalkBot | None = None
     if "slack" in platforms:
@@ -153,14 +153,12 @@ def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
         try:
             slack = SlackBot(runtime)
         except SlackApiError as error:
-            print(
-                f"Slack refused the bot token ({error.response.get('error')}): check "
-                "SLACK_BOT_TOKEN and that the app is installed in the workspace.",
-                file=sys.stderr,
-            )
+            said = t.render("run_slack_refused", error=error.response.get("error"))
+            print(said, file=sys.stderr)
             return None
         except (URLError, OSError) as error:
-            print(f"Cannot reach Slack at {settings.slack_api_url}: {error}", file=sys.stderr)
+            said = t.render("run_slack_unreachable", url=settings.slack_api_url, error=error)
+            print(said, file=sys.stderr)
             return None
     if "dingtalk" in platforms:
         from bot.adapters.dingtalk.app import DingTalkBot
@@ -174,15 +172,11 @@ def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
             if slack is not None:
                 slack.close()
             reason = (
-                f"cannot reach {settings.dingtalk_api_url}"
+                t.render("run_dingtalk_unreachable", url=settings.dingtalk_api_url)
                 if error.status == 0
-                else f"DingTalk refused the credentials ({error.code or error.status})"
+                else t.render("run_dingtalk_refused", code=error.code or error.status)
             )
-            print(
-                f"values-bot cannot start DingTalk: {reason}. Check DINGTALK_CLIENT_ID and "
-                "DINGTALK_CLIENT_SECRET (developer console, 凭证与基础信息).",
-                file=sys.stderr,
-            )
+            print(t.render("run_dingtalk_cannot_start", reason=reason), file=sys.stderr)
             return None
     return slack, dingtalk
 
@@ -240,15 +234,13 @@ def _serve(
 ) -> None:
     from bot.web import serve
 
-    settings = runtime.settings
+    settings, t = runtime.settings, runtime.templates
+    base = f"http://{host}:{port}"
     if dingtalk is not None:
-        print(f"values-bot: DingTalk callbacks on http://{host}:{port}/dingtalk/events", flush=True)
+        print(t.render("run_dingtalk_callbacks", url=f"{base}/dingtalk/events"), flush=True)
     if slack is not None:
-        print(
-            f"values-bot: Slack HTTP mode on http://{host}:{port}/slack/events "
-            f"(workspace {slack.me.team})",
-            flush=True,
-        )
+        said = t.render("run_slack_http", url=f"{base}/slack/events", team=slack.me.team)
+        print(said, flush=True)
     metrics_at = None
     if settings.metrics_address:
         metrics_host, _, metrics_port = settings.metrics_address.rpartition(":")
@@ -258,10 +250,7 @@ def _serve(
         if metrics_at
         else f"http://{host}:{port}/metrics"
     )
-    print(
-        f"values-bot: health at http://{host}:{port}/livez and /readyz, metrics at {where}",
-        flush=True,
-    )
+    print(t.render("run_health", base=base, metrics=where), flush=True)
     serve(
         web_app(runtime, slack, dingtalk, started=started),
         host=host,
@@ -290,10 +279,7 @@ def _socket(
 
         handler = SocketModeHandler(slack.app, settings.slack_app_token)
         handler.connect()  # type: ignore[no-untyped-call]
-        print(
-            f"values-bot: connected to Slack in Socket Mode (workspace {slack.me.team})",
-            flush=True,
-        )
+        print(runtime.templates.render("run_slack_socket", team=slack.me.team), flush=True)
     if dingtalk is not None:
         from bot.adapters.dingtalk.stream import stream_client
 
@@ -303,11 +289,10 @@ def _socket(
             target=client.run_until, args=(stopping.event,), name="dingtalk-stream", daemon=True
         )
         thread.start()
-        print(
-            f"values-bot: DingTalk Stream mode via {settings.dingtalk_api_url} "
-            f"(robot {settings.dingtalk_robot_code})",
-            flush=True,
+        said = runtime.templates.render(
+            "run_dingtalk_stream", url=settings.dingtalk_api_url, robot=settings.dingtalk_robot_code
         )
+        print(said, flush=True)
     try:
         stopping.wait()
     finally:
@@ -337,5 +322,6 @@ def _admin_server(runtime: Runtime, started: datetime) -> Any:
     )
     server = uvicorn.Server(server_config(app, host=host or "127.0.0.1", port=int(port)))
     threading.Thread(target=server.run, name="admin", daemon=True).start()
-    print(f"values-bot: health and metrics on http://{host or '127.0.0.1'}:{port}", flush=True)
+    url = f"http://{host or '127.0.0.1'}:{port}"
+    print(runtime.templates.render("run_admin", url=url), flush=True)
     return server

@@ -47,7 +47,7 @@ def test_sigterm_in_stream_mode_answers_what_it_acknowledged_then_exits_0(
         ["run"], env | {"BOT_ADMIN_PORT": str(port), "BOT_SPOOL_DIR": str(tmp_path / "spool")}
     )
     try:
-        bot.wait_for("Stream mode")
+        bot.wait_for("Stream")
         bot.wait_serving(f"http://127.0.0.1:{port}")
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
         assert ready.status_code == 200 and ready.json()["database"] == "ok"
