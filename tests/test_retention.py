@@ -74,4 +74,4 @@ def test_the_purge_command_reports_what_it_deleted(sqlite_url, monkeypatch, caps
         _case(rt, "ancient", date(2019, 5, 6))
     assert main(["purge"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("1 case(s) deleted")
+    assert out.startswith("1 case deleted")
