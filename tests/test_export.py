@@ -149,3 +149,33 @@ def test_a_cycle_named_like_a_formula_is_defused_too(runtime: Runtime):
     write_csv(out, runtime, "console:boss", Cycle("-1+1", CYCLE.starts_on, CYCLE.ends_on))
     [row] = list(csv.reader(io.StringIO(out.getvalue().removeprefix("\ufeff"))))[1:]
     assert row[0] == "'-1+1" and row[9] == "an honest story"
+
+
+def test_times_follow_a_daylight_saving_zone_across_its_changes(repo, clock):
+    """Europe/Berlin: the database writes each moment with the offset of its own date, as
+    Python's isoformat does, on both sides of both 2026 changes."""
+    from bot.config import Settings
+    from bot.wiring import build
+
+    moments = [
+        datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 59, 0, 999999, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 0, 1, tzinfo=UTC),
+    ]
+    for n, moment in enumerate(moments):
+        add_case(
+            repo, Place("slack", "T1", "C1"), message=f"m{n}", nominee=f"slack:U{n}",
+            nominator="slack:UB", story="a story long enough", day=moment.date(), now=moment,
+        )  # fmt: skip
+    berlin = build(Settings(timezone="Europe/Berlin"), clock=clock, repo=repo)
+    out = io.StringIO()
+    write_csv(out, berlin, "console:boss", Cycle("2026", date(2026, 1, 1), date(2026, 12, 31)))
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().removeprefix("\ufeff"))))
+
+    assert [r["created_at"] for r in rows] == [
+        "2026-03-29T01:59:59+01:00",
+        "2026-03-29T03:00:00+02:00",
+        "2026-10-25T02:59:00.999999+02:00",
+        "2026-10-25T02:00:01+01:00",
+    ]
