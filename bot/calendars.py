@@ -24,7 +24,7 @@ from pathlib import Path
 import holidays
 import yaml
 
-from bot.core.workdays import YearCalendar, days_to_check, is_workday, why
+from bot.core.workdays import WORKING, YearCalendar, days_to_check, why
 from bot.packs import PROMPTS
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,6 @@ class Calendars:
         self.company = company or CompanyCalendar()
         self.warn = warn
         self._years: dict[tuple[str, int], YearCalendar] = {}
-        self._names: dict[tuple[str, int], dict[date, str]] = {}
 
     def year(self, country: str, year: int) -> YearCalendar:
         key = (country.upper(), year)
@@ -131,12 +130,7 @@ class Calendars:
         days_off: frozenset[date] = frozenset(),
         workdays: frozenset[date] = frozenset(),
     ) -> bool:
-        return is_workday(
-            day,
-            self.year(country, day.year),
-            days_off | self.company.days_off,
-            workdays | self.company.workdays,
-        )
+        return self.why(day, country, days_off, workdays) in WORKING
 
     def why(
         self,
@@ -152,10 +146,6 @@ class Calendars:
             workdays | self.company.workdays,
         )
 
-    def holiday_name(self, day: date, country: str) -> str:
-        self.year(country, day.year)
-        return self._names.get((country.upper(), day.year), {}).get(day, "")
-
     def to_check(self, country: str, year: int) -> list[date]:
         """Dates an admin should check, for a year whose official schedule is not out yet."""
         return days_to_check(self.year(country, year))
@@ -166,7 +156,6 @@ class Calendars:
         except NotImplementedError:
             log.warning("No holiday calendar for country %s: using weekends only.", country)
             return YearCalendar(year=year, covered=False)
-        self._names[(country, year)] = {d: str(n) for d, n in source.items() if d.year == year}
         days_off = frozenset(d for d in source if d.year == year)
         until = _announced_until(country)
         if (until is not None and year > until) or not (

@@ -38,7 +38,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         except ReadError as refused:
             print(rt.text.render(refused.reply), file=sys.stderr)
             return 1
-        if not rt.repo.exports.any(cycle.starts_on, cycle.ends_on):
+        if not rt.service.reading.has_cases(cycle):
             print(rt.templates.render("export_empty", cycle=cycle.id), file=sys.stderr)
             return 0
         count = _export_to(rt, args.format, cycle, out_path)

@@ -105,21 +105,23 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
     )
     METRICS.watch(runtime)
     stopping = Stopping().install()
+    deadline: Deadline | None = None  # one bound for the whole stop, from the signal on
     try:
         if http:
             _serve(runtime, slack, dingtalk, host=host, port=port, started=started)
+            deadline = Deadline(settings.shutdown_seconds / 2)  # uvicorn's grace had the rest
         else:
-            _socket(runtime, slack, dingtalk, stopping, started=started)
+            deadline = _socket(runtime, slack, dingtalk, stopping, started=started)
     except KeyboardInterrupt:
         pass
     finally:
-        _shut_down(runtime, scheduler, (slack, dingtalk))
+        bound = deadline or Deadline(settings.shutdown_seconds)
+        _shut_down(runtime, scheduler, (slack, dingtalk), bound)
     return 0
 
 
-def _shut_down(runtime: Runtime, scheduler: Any, bots: tuple[Any, ...]) -> None:
-    """No new posts; answers in flight get BOT_SHUTDOWN_SECONDS; then every connection closes."""
-    deadline = Deadline(runtime.settings.shutdown_seconds)
+def _shut_down(runtime: Runtime, scheduler: Any, bots: tuple[Any, ...], deadline: Deadline) -> None:
+    """No new posts; answers in flight get what is left of the bound; then connections close."""
     scheduler.shutdown(wait=False)
     running = [bot for bot in bots if bot is not None]
     dropped = drain([bot.work for bot in running], deadline)
@@ -267,9 +269,10 @@ def _socket(
     stopping: Stopping,
     *,
     started: datetime,
-) -> None:
+) -> Deadline:
     """Slack Socket Mode and DingTalk Stream mode: outbound connections, no public URL.
-    Runs until a stop signal; health and metrics on BOT_ADMIN_PORT when it is set."""
+    Runs until a stop signal; health and metrics on BOT_ADMIN_PORT when it is set. Returns
+    the stop's bound (BOT_SHUTDOWN_SECONDS from the signal), part of it spent here."""
     settings = runtime.settings
     handler = None
     stream = None
@@ -297,7 +300,7 @@ def _socket(
         stopping.wait()
     finally:
         stopping.event.set()
-        deadline = Deadline(settings.shutdown_seconds / 2)
+        deadline = Deadline(settings.shutdown_seconds)
         if stream is not None:
             stream.accepting = False  # frames from now on are delivered again, elsewhere
             drain([stream], deadline)
@@ -306,6 +309,7 @@ def _socket(
             handler.close()  # type: ignore[no-untyped-call]
         if admin is not None:
             admin.should_exit = True
+    return deadline
 
 
 def _admin_server(runtime: Runtime, started: datetime) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -176,11 +176,11 @@ class _Reader:
             return default
         return int(raw)
 
-    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
-        value = self.text(name, default)
-        value = (
-            value.upper() if allowed == LEVELS else value.lower() if allowed == FORMATS else value
-        )
+    def choice(
+        self, name: str, default: str, allowed: tuple[str, ...], *, case: Callable[[str], str] = str
+    ) -> str:
+        """One of `allowed`, after `case` (str.upper for LOG_LEVEL: `debug` is DEBUG)."""
+        value = case(self.text(name, default))
         if value not in allowed:
             self.problems.append(f"{name} should be one of {', '.join(allowed)}, not {value!r}")
             return default
@@ -268,8 +268,10 @@ def _operations(read: _Reader) -> dict[str, Any]:
         "metrics_address": read.address("BOT_METRICS_ADDRESS", "127.0.0.1:9100"),
         "admin_address": read.address("BOT_ADMIN_PORT", "9000 or 127.0.0.1:9000"),
         "shutdown_seconds": read.number("BOT_SHUTDOWN_SECONDS", 10, 1),
-        "log_level": read.choice("LOG_LEVEL", "", LEVELS) if read.text("LOG_LEVEL") else "",
-        "log_format": read.choice("LOG_FORMAT", "text", FORMATS),
+        "log_level": read.choice("LOG_LEVEL", "", LEVELS, case=str.upper)
+        if read.text("LOG_LEVEL")
+        else "",
+        "log_format": read.choice("LOG_FORMAT", "text", FORMATS, case=str.lower),
     }
 
 

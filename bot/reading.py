@@ -191,6 +191,10 @@ class Reading:
             EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on), self._local(cycle)
         )
 
+    def has_cases(self, cycle: Cycle) -> bool:
+        """Whether the cycle holds a case at all: an empty export is said, never sent."""
+        return self.repo.exports.any(cycle.starts_on, cycle.ends_on)
+
     def export_book(self, actor: str, cycle: Cycle) -> tuple[Summary, Iterator[EvidenceRecord]]:
         """A cycle's totals per person and every case, for an admin; audited once as an export."""
         summary = self.summary(

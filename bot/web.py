@@ -56,7 +56,7 @@ class WebApp:
         `response_hosts`: origins (scheme://host) besides hooks.slack.com that response_urls
         may name. `metrics_token`: a bearer token /metrics asks for; `metrics`: False when
         /metrics is served on an address of its own."""
-        self.slack, self.health, self.slack_secret = slack, health, slack_secret
+        self.slack, self.slack_secret = slack, slack_secret
         self.dingtalk = dingtalk
         self.seen = seen
         self.response_hosts = (SLACK_HOOKS, *response_hosts)

@@ -14,10 +14,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.admin import AdminApp
 from tests.fake_slack import FakeSlack
-from tests.serving import Spawned, free_port, served
-from tests.slack.conftest import signed_headers
+from tests.serving import served
 from tests.slack.test_done_when import CHANNEL, STORY, cli, env  # noqa: F401 (fixture)
-from tests.slack.test_shutdown import _posted, _reply
+from tests.slack.test_shutdown import _posted, http_bot, nominate
 
 
 def test_metrics_parse_and_the_last_tick_is_the_real_time_to_the_second(
@@ -26,18 +25,9 @@ def test_metrics_parse_and_the_last_tick_is_the_real_time_to_the_second(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     post_ts = _posted(fake_slack, capsys)
-    port = free_port()
-    bot = Spawned(
-        ["run", "--http", "--host", "127.0.0.1", "--port", str(port)],
-        env | {"LOG_LEVEL": "INFO", "LOG_FORMAT": "json"},
-    )
-    base = f"http://127.0.0.1:{port}"
+    bot, base = http_bot(env | {"LOG_LEVEL": "INFO", "LOG_FORMAT": "json"})
     try:
-        bot.wait_serving(f"http://127.0.0.1:{port}")
-        raw = json.dumps(_reply(post_ts))
-        assert httpx.post(
-            f"{base}/slack/events", content=raw, headers=signed_headers(raw)
-        ).is_success
+        assert nominate(base, post_ts).is_success
         ready = httpx.get(f"{base}/readyz").json()
         scraped = httpx.get(f"{base}/metrics")
         live = httpx.get(f"{base}/livez")

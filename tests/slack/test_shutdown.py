@@ -39,6 +39,25 @@ def _posted(fake: FakeSlack, capsys: pytest.CaptureFixture[str]) -> str:
     return str(fake.messages[CHANNEL][0]["ts"])
 
 
+def http_bot(environ: dict[str, str]) -> tuple[Spawned, str]:
+    """A real `values-bot run --http` on a free port, and its base URL once it serves."""
+    port = free_port()
+    bot = Spawned(["run", "--http", "--host", "127.0.0.1", "--port", str(port)], environ)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        bot.wait_serving(base)
+    except BaseException:
+        bot.kill()
+        raise
+    return bot, base
+
+
+def nominate(base: str, post_ts: str) -> httpx.Response:
+    """A signed thread reply nominating NOMINEE, as Slack delivers it."""
+    raw = json.dumps(_reply(post_ts))
+    return httpx.post(f"{base}/slack/events", content=raw, headers=signed_headers(raw))
+
+
 def _answered(fake: FakeSlack) -> list[str]:
     """Where the bot's messages after the daily post went (the nominee's DM is to U…)."""
     return [str(c.params.get("channel")) for c in fake.of("chat.postMessage")][1:]
@@ -51,15 +70,9 @@ def test_sigterm_in_http_mode_answers_what_it_acknowledged_then_exits_0(
 ) -> None:
     post_ts = _posted(fake_slack, capsys)
     fake_slack.delays["reactions.add"] = 2.0
-    port = free_port()
-    bot = Spawned(["run", "--http", "--host", "127.0.0.1", "--port", str(port)], env)
+    bot, base = http_bot(env)
     try:
-        bot.wait_serving(f"http://127.0.0.1:{port}")
-        raw = json.dumps(_reply(post_ts))
-        answer = httpx.post(
-            f"http://127.0.0.1:{port}/slack/events", content=raw, headers=signed_headers(raw)
-        )
-        assert answer.status_code == 200
+        assert nominate(base, post_ts).status_code == 200
         code, seconds = bot.stop(signal.SIGTERM)
     finally:
         bot.kill()
@@ -106,18 +119,9 @@ def test_an_answer_that_outlasts_the_bound_is_left_and_the_exit_still_comes_in_t
 ) -> None:
     post_ts = _posted(fake_slack, capsys)
     fake_slack.delays["reactions.add"] = 20.0  # Slack hangs far past BOT_SHUTDOWN_SECONDS
-    port = free_port()
-    bot = Spawned(
-        ["run", "--http", "--host", "127.0.0.1", "--port", str(port)],
-        env | {"BOT_SHUTDOWN_SECONDS": "2"},
-    )
+    bot, base = http_bot(env | {"BOT_SHUTDOWN_SECONDS": "2"})
     try:
-        bot.wait_serving(f"http://127.0.0.1:{port}")
-        raw = json.dumps(_reply(post_ts))
-        answer = httpx.post(
-            f"http://127.0.0.1:{port}/slack/events", content=raw, headers=signed_headers(raw)
-        )
-        assert answer.status_code == 200
+        assert nominate(base, post_ts).status_code == 200
         fake_slack.wait_for("reactions.add")
         code, seconds = bot.stop(signal.SIGTERM)
     finally:

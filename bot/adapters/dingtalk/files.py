@@ -39,7 +39,7 @@ def send_export(bot: DingTalkBot, message: Message, words: str) -> None:
     except ReadError as refused:
         bot._say_privately(message, bot.render.reply(refused.reply))
         return
-    if not bot.rt.repo.exports.any(cycle.starts_on, cycle.ends_on):
+    if not reading.has_cases(cycle):
         bot._say_privately(message, [bot.render.plain("export_empty", cycle=cycle.id)])
         return
     out = BytesIO()

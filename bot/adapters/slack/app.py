@@ -294,7 +294,7 @@ class SlackBot:
         except ReadError as refused:
             respond(text=self.render.reply(refused.reply).text)
             return
-        if not self.rt.repo.exports.any(cycle.starts_on, cycle.ends_on):
+        if not reading.has_cases(cycle):
             respond(text=t.render("export_empty", cycle=cycle.id))
             return
         with tempfile.TemporaryDirectory() as folder:
