@@ -14,7 +14,7 @@ import logging
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.web import WebApp, serve
+from bot.ops.web import WebApp, serve
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"

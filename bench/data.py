@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, text
 
-from bot.packs import load_pack, pack_path
+from bot.words.packs import load_pack, pack_path
 
 CASES = 1_000_000
 PEOPLE = 20_000

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.common import SECRET, TOKEN
-from bot.adapters.slack.app import SlackBot
 from bot.config import Settings
+from bot.platforms.slack.app import SlackBot
 from bot.wiring import build
 from tests.fake_slack import TEAM, FakeSlack
 from tests.fakes import FakeClock, shanghai

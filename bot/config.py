@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.calendars import COMPANY_CALENDAR, CalendarError, CompanyCalendar
-from bot.logs import FORMATS, LEVELS
-from bot.packs import DEFAULT_PACK, available_packs, pack_path
-from bot.templates import LOCALES
+from bot.app.calendars import COMPANY_CALENDAR, CalendarError, CompanyCalendar
+from bot.ops.logs import FORMATS, LEVELS
+from bot.words.packs import DEFAULT_PACK, available_packs, pack_path
+from bot.words.templates import LOCALES
 from storage.engine import database_problems
 
 

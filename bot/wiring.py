@@ -6,15 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from bot.calendars import Calendars, CompanyCalendar
-from bot.clock import Clock, SystemClock
+from bot.app.calendars import Calendars, CompanyCalendar
+from bot.app.clock import Clock, SystemClock
+from bot.app.posting import DailyPosts
+from bot.app.service import ServiceOptions, ValuesService
 from bot.config import Settings
 from bot.core.rubric import Rubric
-from bot.packs import load_pack, pack_path
-from bot.posting import DailyPosts
-from bot.render_text import TextRenderer
-from bot.service import ServiceOptions, ValuesService
-from bot.templates import Templates
+from bot.words.packs import load_pack, pack_path
+from bot.words.render_text import TextRenderer
+from bot.words.templates import Templates
 from storage.engine import sqlite_file
 from storage.repository import Repository, open_repository
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, text
 
 from bot.config import Settings
 from bot.core.rubric import Rubric
-from bot.packs import load_pack, pack_path
 from bot.wiring import Runtime, build
+from bot.words.packs import load_pack, pack_path
 from storage import migrate
 from storage.engine import make_engine
 from storage.repository import Repository

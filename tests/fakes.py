@@ -27,7 +27,7 @@ def shanghai(year: int, month: int, day: int, hour: int = 9, minute: int = 0) ->
 
 
 def settle(work: object, timeout: float = 10.0) -> None:
-    """Wait until a bot's background work (bot.adapters.background.Background) is all done."""
+    """Wait until a bot's background work (bot.app.background.Background) is all done."""
     import time
 
     deadline = time.monotonic() + timeout

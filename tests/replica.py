@@ -12,11 +12,11 @@ import argparse
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from bot.adapters.slack.client import ChannelPacer, web_client
-from bot.adapters.slack.poster import SlackPoster
-from bot.adapters.slack.render import SlackRenderer
+from bot.app.posting import DailyPosts, Poster
 from bot.config import Settings
-from bot.posting import DailyPosts, Poster
+from bot.platforms.slack.client import ChannelPacer, web_client
+from bot.platforms.slack.poster import SlackPoster
+from bot.platforms.slack.render import SlackRenderer
 from bot.wiring import build
 from tests.fakes import shanghai
 

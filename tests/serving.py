@@ -11,13 +11,13 @@ from typing import Any
 
 import uvicorn
 
-from bot.web import server_config
+from bot.ops.web import server_config
 
 
 @contextmanager
 def served(app: Any, **config: Any) -> Iterator[str]:
     """Yields the base URL (http://127.0.0.1:PORT) while uvicorn serves `app` in a thread,
-    with the settings `values-bot run --http` uses (bot.web.server_config)."""
+    with the settings `values-bot run --http` uses (bot.ops.web.server_config)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

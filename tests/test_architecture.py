@@ -52,4 +52,4 @@ def test_only_config_reads_the_environment():
         or "getenv" in path.read_text(encoding="utf-8")
     )
 
-    assert readers == ["bot/cli.py"]
+    assert readers == ["bot/cli/__init__.py"]

@@ -69,7 +69,7 @@ def test_an_unknown_country_or_channel_is_one_line(capsys):
 
 
 def test_a_chat_subscription_in_another_countrys_time_zone_takes_its_calendar(runtime):
-    from bot.adapters.console import PLACE
+    from bot.platforms.console.chat import PLACE
 
     runtime.service.command(PLACE, "console:boss", "subscribe 09:30 Asia/Tokyo")
     tokyo = runtime.repo.subscriptions.get(platform="console", workspace="local", channel="console")

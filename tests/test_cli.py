@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.console import Console
 from bot.cli import build_parser, main
 from bot.config import Settings
+from bot.platforms.console.chat import Console
 from bot.wiring import build
 from storage.repository import open_repository
 
@@ -38,7 +38,7 @@ def cli(sqlite_url, monkeypatch, capsys):
 @pytest.fixture
 def nominated(sqlite_url):
     """alice nominated bob in #console today (real time: the CLI uses the system clock)."""
-    from bot.clock import SystemClock
+    from bot.app.clock import SystemClock
 
     clock = SystemClock()
     runtime = build(

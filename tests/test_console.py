@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from bot.adapters.console import Console
 from bot.config import Settings
+from bot.platforms.console.chat import Console
 from bot.wiring import build
 from storage.repository import open_repository
 from tests.fakes import FakeClock, shanghai

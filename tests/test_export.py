@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
+from bot.app.export import EXPORT_COLUMNS, write_csv, write_json
 from bot.core.cycles import Cycle
 from bot.core.messages import Place
-from bot.export import EXPORT_COLUMNS, write_csv, write_json
 from bot.wiring import Runtime
 from tests.fakes import add_case
 

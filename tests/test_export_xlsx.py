@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import load_workbook
 
+from bot.app.export import write_xlsx
 from bot.cli import main
 from bot.core.cycles import Cycle
 from bot.core.messages import Place
-from bot.export import write_xlsx
 from bot.wiring import Runtime
 from tests.fakes import add_case
 

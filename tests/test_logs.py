@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from bot.config import ConfigError, Settings
-from bot.logs import configure
+from bot.ops.logs import configure
 
 
 @pytest.fixture

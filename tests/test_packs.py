@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.rubric import Criterion, ScoringRule
-from bot.packs import RUBRICS, PackError, load_pack, pack_path
+from bot.words.packs import RUBRICS, PackError, load_pack, pack_path
 
 # The user's seed 002 (../shared/seeds/002_36b0225ceb0ce0c5.txt), kept here as test data so the
 # two-way check runs wherever the tests do; test_the_seed_copy_is_the_users_own compares them.
@@ -176,8 +176,8 @@ def test_every_criterion_reads_in_english(name):
 
 
 def test_posts_and_rubric_show_carry_every_case(rubric, capsys):
-    from bot.render_text import TextRenderer
-    from bot.templates import Templates
+    from bot.words.render_text import TextRenderer
+    from bot.words.templates import Templates
 
     for locale in ("zh", "en"):
         text = TextRenderer(Templates(locale), rubric, min_story=10)
@@ -192,7 +192,7 @@ def test_posts_and_rubric_show_carry_every_case(rubric, capsys):
 
 
 def test_the_trimmed_post_pointer_names_a_command_that_works(rubric, capsys):
-    from bot.templates import Templates
+    from bot.words.templates import Templates
 
     for locale in ("zh", "en"):
         pointer = Templates(locale).render("dingtalk_trimmed", criterion="teamwork:3")

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.posting import DailyPosts
+from bot.app.posting import DailyPosts
 from tests.fakes import shanghai
 
 

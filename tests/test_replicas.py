@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.calendars import Calendars
+from bot.app.calendars import Calendars
+from bot.app.posting import DailyPosts
 from bot.core.rotation import criterion_at
 from bot.core.rubric import Rubric
-from bot.posting import DailyPosts
 from storage import migrate
 from storage.engine import make_engine
 from storage.repository import Repository

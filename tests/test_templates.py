@@ -10,8 +10,8 @@ import pytest
 
 from bot.core.nominations import Refusal
 from bot.core.rubric import ScoringRule
-from bot.render_text import COMPOSITE
-from bot.templates import LOCALES, TEMPLATES, Templates, load_texts, placeholders
+from bot.words.render_text import COMPOSITE
+from bot.words.templates import LOCALES, TEMPLATES, Templates, load_texts, placeholders
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = re.compile(r"^[a-z][a-z0-9_]+$")

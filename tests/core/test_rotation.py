@@ -1,5 +1,5 @@
 from bot.core.rotation import criterion_at, rotation_order
-from bot.packs import load_pack, pack_path
+from bot.words.packs import load_pack, pack_path
 
 
 def test_the_rotation_shows_every_criterion_once_per_round(rubric):

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from bot.calendars import CalendarError, Calendars, CompanyCalendar
+from bot.app.calendars import CalendarError, Calendars, CompanyCalendar
 from bot.core.workdays import YearCalendar, answers_post, is_workday
 
 

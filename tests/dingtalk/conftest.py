@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.adapters.dingtalk.app import DingTalkBot, credentials
-from bot.adapters.dingtalk.callback import sign
-from bot.adapters.dingtalk.openapi import OpenApi
-from bot.cli_run import web_app
+from bot.cli.run import web_app
 from bot.config import Settings
 from bot.core.model import Subscription
 from bot.core.permissions import Role
+from bot.platforms.dingtalk.app import DingTalkBot, credentials
+from bot.platforms.dingtalk.callback import sign
+from bot.platforms.dingtalk.openapi import OpenApi
 from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, FakeDingTalk

@@ -6,8 +6,8 @@ import io
 
 from openpyxl import load_workbook
 
-from bot.adapters.dingtalk.translate import person
 from bot.core.messages import Place
+from bot.platforms.dingtalk.translate import person
 from tests.dingtalk.conftest import (
     ADMIN,
     GROUP,

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from bot.adapters.dingtalk.openapi import Credentials, DingTalkError, OpenApi
-from bot.posting import DeliveryRefused
+from bot.app.posting import DeliveryRefused
+from bot.platforms.dingtalk.openapi import Credentials, DingTalkError, OpenApi
 from tests.dingtalk.conftest import GROUP, DingTalkWorld
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, FakeDingTalk
 from tests.fakes import shanghai
@@ -190,7 +190,7 @@ def test_an_expired_claim_is_marked_unknown_never_posted_twice(
     world: DingTalkWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
     """DingTalk cannot be asked whether a group message arrived (R3): at most once, and said."""
-    from bot.posting import LEASE
+    from bot.app.posting import LEASE
 
     world.clock.set(shanghai(2026, 11, 23, 9, 31))
     sub = world.subscribe()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.dingtalk.callback import sign, verified
+from bot.platforms.dingtalk.callback import sign, verified
 from tests.dingtalk.conftest import NOMINEE, DingTalkWorld, signed
 
 STORY = "@王五 周末主动回访了三位老客户，把他们的意见整理成了改进清单"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.dingtalk.stream import StreamClient, stream_client
+from bot.platforms.dingtalk.stream import StreamClient, stream_client
 from tests.dingtalk.conftest import GROUP, MEMBER, NOMINEE, ROBOT_ID, DingTalkWorld, sample
 
 STORY = "@王五 客户半夜反馈数据异常，他十分钟内响应并在凌晨两点前修复完毕"

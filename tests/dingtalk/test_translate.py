@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.dingtalk.render import PART_BYTES, DingTalkRenderer, escape, pack, size
-from bot.adapters.dingtalk.translate import command_words, message
+from bot.platforms.dingtalk.render import PART_BYTES, DingTalkRenderer, escape, pack, size
+from bot.platforms.dingtalk.translate import command_words, message
 from tests.dingtalk.conftest import sample
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -127,7 +127,7 @@ def test_people_s_words_cannot_inject_markdown() -> None:
 
 
 def test_every_criterion_renders_within_the_limit(rubric: Any) -> None:
-    from bot.templates import Templates
+    from bot.words.templates import Templates
 
     for locale in ("zh", "en"):
         render = DingTalkRenderer(Templates(locale), rubric, min_story=10)

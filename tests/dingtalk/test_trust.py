@@ -14,11 +14,11 @@ import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from bot.adapters.dingtalk.app import DingTalkBot, credentials
-from bot.adapters.dingtalk.callback import Callbacks
-from bot.adapters.dingtalk.openapi import OpenApi
-from bot.adapters.spool import Spool
 from bot.core.messages import Place
+from bot.platforms.dingtalk.app import DingTalkBot, credentials
+from bot.platforms.dingtalk.callback import Callbacks
+from bot.platforms.dingtalk.openapi import OpenApi
+from bot.platforms.dingtalk.spool import Spool
 from storage.repository import Repository
 from tests.dingtalk.conftest import (
     GROUP,

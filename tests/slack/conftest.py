@@ -20,11 +20,11 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.adapters.slack.app import SlackBot
-from bot.cli_run import web_app
+from bot.cli.run import web_app
 from bot.config import Settings
 from bot.core.model import Subscription
 from bot.core.permissions import Role
+from bot.platforms.slack.app import SlackBot
 from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_slack import TEAM, FakeSlack

@@ -66,7 +66,7 @@ def test_another_replica_and_a_restart_refuse_them_too(world: SlackWorld) -> Non
     other = build(
         world.runtime.settings, clock=world.clock, repo=type(world.repo).on(world.repo.engine)
     )
-    from bot.adapters.slack.translate import incoming
+    from bot.platforms.slack.translate import incoming
 
     message = incoming(about)
     assert message is not None

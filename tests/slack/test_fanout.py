@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from bot.adapters.slack.client import ChannelPacer
+from bot.platforms.slack.client import ChannelPacer
 from tests.fake_slack import TEAM
 from tests.fakes import shanghai
 from tests.slack.conftest import SlackWorld

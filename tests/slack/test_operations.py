@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.cli_run import health_report
+from bot.cli.run import health_report
 from tests.fakes import settle
 from tests.slack.conftest import NOMINEE, SlackWorld
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.metrics import METRICS
-from bot.posting import LEASE, DailyPosts
+from bot.app.posting import LEASE, DailyPosts
+from bot.ops.metrics import METRICS
 from tests.fake_slack import TEAM
 from tests.fakes import shanghai
 from tests.slack.conftest import CHANNEL, SlackWorld

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.admin import AdminApp
+from bot.ops.admin import AdminApp
 from tests.fake_slack import FakeSlack
 from tests.serving import served
 from tests.slack.test_done_when import CHANNEL, STORY, cli, env  # noqa: F401 (fixture)

@@ -7,14 +7,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.slack.translate import (
+from bot.core.nominations import parse_nomination
+from bot.platforms.slack.translate import (
     click,
     command_words,
     incoming,
     submission,
     text_and_mentions,
 )
-from bot.core.nominations import parse_nomination
 
 
 def test_mentions_in_every_form_and_slack_escapes():

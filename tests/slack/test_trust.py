@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
-from bot.cli_run import web_app
-from bot.metrics import METRICS
-from bot.web import WebApp
+from bot.cli.run import web_app
+from bot.ops.metrics import METRICS
+from bot.ops.web import WebApp
 from tests.fakes import settle
 from tests.serving import served
 from tests.slack.conftest import (
@@ -153,9 +153,9 @@ def test_a_client_that_sends_its_headers_too_slowly_is_cut_off() -> None:
 
 
 def test_a_client_that_sends_its_body_too_slowly_is_cut_off(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import bot.web
+    import bot.ops.web
 
-    monkeypatch.setattr(bot.web, "SLOW_SECONDS", 0.5)
+    monkeypatch.setattr(bot.ops.web, "SLOW_SECONDS", 0.5)
     with served(_app()) as base:
         port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
@@ -187,7 +187,7 @@ def test_metrics_need_the_bearer_token_when_one_is_set() -> None:
 
 
 def test_metrics_can_live_on_their_own_address() -> None:
-    from bot.admin import AdminApp
+    from bot.ops.admin import AdminApp
 
     app = WebApp(slack=None, health=lambda: {"ok": True}, metrics=False)
     with served(app) as base, served(AdminApp()) as metrics:

@@ -1,0 +1,327 @@
+"""The application service: every adapter hands messages and commands to it.
+
+It joins the pure core, storage and the clock, and answers with Replies (template key +
+context); adapters render them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.app.calendars import Calendars, country_of
+from bot.app.clock import Clock
+from bot.app.reading import Reading
+from bot.core.commands import Command, CommandError, parse_command
+from bot.core.cycles import Cycle, closed_cycle_of, quarter_of, retention_boundary
+from bot.core.messages import Incoming, Place, Reply
+from bot.core.model import DailyPost
+from bot.core.nominations import (
+    DEFAULT_MIN_STORY,
+    MAX_STORY,
+    Nomination,
+    Refusal,
+    parse_nomination,
+)
+from bot.core.rubric import Rubric
+from bot.core.workdays import answers_post
+from storage.repository import Repository
+
+CYCLES_SECONDS = 30.0  # an admin's new named cycle counts for freezing within this long
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    min_story: int = DEFAULT_MIN_STORY
+    timezone: str = "Asia/Shanghai"
+    admins: frozenset[str] = frozenset()
+    bots: frozenset[str] = frozenset()
+    retention_days: int = 0
+    cycle_grace_days: int = 3  # workdays after a cycle ends while its evidence may still change
+
+
+class ValuesService:
+    def __init__(
+        self,
+        repo: Repository,
+        rubric: Rubric,
+        clock: Clock,
+        options: ServiceOptions,
+        calendars: Calendars | None = None,
+    ) -> None:
+        self.repo, self.rubric, self.clock, self.options = repo, rubric, clock, options
+        self.calendars = calendars or Calendars()
+        self._named: tuple[float, list[Cycle]] | None = None
+        self.reading = Reading(
+            repo,
+            rubric,
+            clock,
+            timezone=options.timezone,
+            admins=options.admins,
+            retention_days=options.retention_days,
+        )
+
+    # ---- messages: nominations, edits, deletions -------------------------------------------
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        if self._expired(incoming):
+            return []  # older than the retention boundary: deleted evidence stays deleted
+        erased = self.repo.trust.erased(
+            [incoming.author, *(m.person for m in incoming.mentions)], now=self.clock.now()
+        )
+        if incoming.author in erased:
+            return []  # by someone erased: a retry or an edit must not bring them back
+        if incoming.kind == "delete":
+            return self._delete(incoming)
+        if self.repo.evidence.retracted(place=incoming.place, message_id=incoming.message_id):
+            return []  # deleted already: a late delivery of the message or an edit
+
+        if incoming.kind == "edit":
+            return self._edit(incoming, erased)
+        return self._new(incoming, erased)
+
+    def _expired(self, incoming: Incoming) -> bool:
+        if self.options.retention_days <= 0:
+            return False
+        return self._local_date(incoming) <= retention_boundary(
+            self._today(), self.options.retention_days, self._cycles()
+        )
+
+    def _today(self) -> date:
+        return self.clock.now().astimezone(ZoneInfo(self.options.timezone)).date()
+
+    def _cycles(self) -> list[Cycle]:
+        """The named cycles, read at most every CYCLES_SECONDS (every message asks)."""
+        now = time.monotonic()
+        cached = self._named
+        if cached is None or cached[0] < now:
+            cached = self._named = (now + CYCLES_SECONDS, self.repo.governance.cycles())
+        return cached[1]
+
+    def _frozen(self, place: Place, told_on: date) -> Reply | None:
+        """A refusal when `told_on` lies in a closed cycle (its end plus the grace workdays)."""
+        today, named = self._today(), self._cycles()
+        if quarter_of(told_on).ends_on >= today and all(
+            c.ends_on >= today for c in named if c.contains(told_on)
+        ):
+            return None  # every cycle it belongs to is still running: no calendar needed
+        closed = closed_cycle_of(
+            told_on, today, named, self.options.cycle_grace_days, self._workdays(place)
+        )
+        if closed is None:
+            return None
+        return Reply(
+            "refusal_cycle_closed", {"cycle": closed.id, "ends_on": closed.ends_on.isoformat()}
+        )
+
+    def _post_for(self, incoming: Incoming, said_on: date) -> DailyPost | None:
+        """The post a message answers: its thread's, or the channel's post that was current
+        when the message was said (a late delivery still finds its own day's post)."""
+        place = incoming.place
+        if incoming.thread_of is None:
+            return self.repo.posts.latest(
+                platform=place.platform,
+                workspace=place.workspace,
+                channel=place.channel,
+                on_or_before=said_on,
+            )
+        return self.repo.posts.by_message(
+            platform=place.platform,
+            workspace=place.workspace,
+            channel=place.channel,
+            message_id=incoming.thread_of,
+        )
+
+    def _parse(self, incoming: Incoming, erased: set[str]) -> Nomination | Refusal | None:
+        """The nomination in a message; erased nominees are left out (None: nobody is left)."""
+        parsed = parse_nomination(
+            incoming.text,
+            incoming.mentions,
+            author=incoming.author,
+            bots=self.options.bots | incoming.bots,
+            min_story=self.options.min_story,
+        )
+        if isinstance(parsed, Nomination) and erased:
+            nominees = tuple(n for n in parsed.nominees if n not in erased)
+            return replace(parsed, nominees=nominees) if nominees else None
+        return parsed
+
+    def _new(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
+        said_on = self._local_date(incoming)
+        post = self._post_for(incoming, said_on)
+        if post is None:
+            key = "refusal_no_post" if incoming.thread_of is None else "refusal_not_daily_post"
+            return [Reply(key)]
+        closed = self._frozen(incoming.place, said_on)
+        if closed is not None:
+            return [closed]  # a late nomination into a closed cycle
+        if incoming.thread_of is None and not self._answerable(post, said_on):
+            return [Reply("refusal_post_too_old", {"date": post.local_date.isoformat()})]
+        parsed = self._parse(incoming, erased)
+        if parsed is None:
+            return []
+        if isinstance(parsed, Refusal):
+            return [
+                Reply(parsed.value, {"min_story": self.options.min_story, "max_story": MAX_STORY})
+            ]
+        stored = self.repo.evidence.record(
+            place=incoming.place,
+            message_id=incoming.message_id,
+            nominees=parsed.nominees,
+            nominator=incoming.author,
+            daily_post_id=post.id,
+            criterion_key=post.criterion_key,
+            story=parsed.story,
+            link=incoming.link,
+            nominated_on=said_on,
+            now=self.clock.now(),
+            revised_at=incoming.revised,
+        )
+        if not stored:
+            return []  # a retried delivery: already recorded, stay quiet
+        return [self._ack(post, incoming, stored, parsed.story)]
+
+    def _edit(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
+        rows = self.repo.evidence.rows_for_message(
+            place=incoming.place, message_id=incoming.message_id
+        )
+        if not rows:  # an edit can turn a refused reply into a nomination
+            return self._new(incoming, erased)
+        if any(row.state == "deleted" for row in rows):
+            return [Reply("refusal_deleted")]
+        closed = self._frozen(incoming.place, rows[0].nominated_on)
+        if closed is not None:
+            return [closed]
+        parsed = self._parse(incoming, erased)
+        if parsed is None:
+            return []
+        if isinstance(parsed, Refusal):  # the edit broke the nomination: keep what was stored
+            return [
+                Reply(parsed.value, {"min_story": self.options.min_story, "max_story": MAX_STORY})
+            ]
+        applied = self.repo.evidence.edit(
+            place=incoming.place,
+            message_id=incoming.message_id,
+            nominees=parsed.nominees,
+            story=parsed.story,
+            now=self.clock.now(),
+            revised_at=incoming.revised,
+        )
+        if applied is None:
+            return []  # a later edit is stored already, or the message was deleted meanwhile
+        return [Reply("nomination_updated", {"nominees": parsed.nominees})]
+
+    def _delete(self, incoming: Incoming) -> list[Reply]:
+        rows = self.repo.evidence.rows_for_message(
+            place=incoming.place, message_id=incoming.message_id
+        )
+        if rows:
+            closed = self._frozen(incoming.place, rows[0].nominated_on)
+            if closed is not None:
+                return [closed]
+        retracted = self.repo.evidence.delete(
+            place=incoming.place, message_id=incoming.message_id, now=self.clock.now()
+        )
+        return [Reply("nomination_retracted")] if retracted else []
+
+    def _ack(self, post: DailyPost, incoming: Incoming, nominees: list[str], story: str) -> Reply:
+        criterion = self.rubric.criterion(post.criterion_key)
+        return Reply(
+            "nomination_ack",
+            {
+                "nominator": incoming.author,
+                "nominees": tuple(nominees),
+                "story": story,
+                "link": incoming.link,
+                "value_key": criterion.value_key if criterion else "",
+                "level": criterion.level if criterion else "",
+                "criterion_key": post.criterion_key,
+            },
+            private=False,
+        )
+
+    def _answerable(self, post: DailyPost, said_on: date) -> bool:
+        """Without a thread, a message answers the latest post only on its day or the next workday."""
+        place = Place(post.platform, post.workspace, post.channel)
+        return answers_post(post.local_date, said_on, self._workdays(place))
+
+    def _workdays(self, place: Place) -> Callable[[date], bool]:
+        """Whether a day is a workday in this channel (its country's calendar, its days off)."""
+        sub = self.repo.subscriptions.get(
+            platform=place.platform, workspace=place.workspace, channel=place.channel
+        )
+        country = sub.country if sub else "CN"
+        days_off = sub.days_off if sub else frozenset()
+        workdays = sub.workdays if sub else frozenset()
+        return lambda day: self.calendars.is_workday(day, country, days_off, workdays)
+
+    def _local_date(self, incoming: Incoming) -> date:
+        sub = self.repo.subscriptions.get(
+            platform=incoming.place.platform,
+            workspace=incoming.place.workspace,
+            channel=incoming.place.channel,
+        )
+        zone = sub.timezone if sub else self.options.timezone
+        return incoming.at.astimezone(ZoneInfo(zone)).date()
+
+    # ---- commands ---------------------------------------------------------------------------
+
+    def command(self, place: Place, author: str, text: str) -> list[Reply]:
+        parsed = parse_command(text)
+        if isinstance(parsed, CommandError):
+            return [Reply(parsed.key, {"word": parsed.word})]
+        if parsed.channel is not None and ":" not in parsed.channel:
+            # `#CTEAM` typed without the platform: that channel, on the platform typed on
+            parsed = replace(parsed, channel=f"{place.platform}:{parsed.channel}")
+        return self._run(place, author, parsed)
+
+    def _run(self, place: Place, author: str, command: Command) -> list[Reply]:
+        if command.name == "help":
+            return [Reply("help")]
+        if command.name == "today":
+            post = self.repo.posts.latest(
+                platform=place.platform, workspace=place.workspace, channel=place.channel
+            )
+            if post is None:
+                return [Reply("today_none")]
+            return [Reply("daily_post", {"criterion_key": post.criterion_key, "workday": True})]
+        if command.name == "me":
+            return [self.reading.me(author, cycle_id=command.cycle, value=command.value)]
+        if command.name == "summary":
+            return [self.reading.summary_reply(author, command)]
+        if command.name == "export":
+            return [self.reading.export_hint(author, command.cycle)]
+        if command.name in ("subscribe", "unsubscribe"):
+            return [self._subscription(place, author, command)]
+        return [Reply("unknown_command", {"word": command.name})]  # known words only, routed
+
+    def _subscription(self, place: Place, author: str, command: Command) -> Reply:
+        if not self.repo.governance.access(author, admins=self.options.admins).is_admin:
+            return Reply("not_allowed_admin")
+        if command.name == "unsubscribe":
+            done = self.repo.subscriptions.deactivate(
+                platform=place.platform, workspace=place.workspace, channel=place.channel
+            )
+            return Reply("unsubscribed" if done else "not_subscribed")
+        current = self.repo.subscriptions.get(
+            platform=place.platform, workspace=place.workspace, channel=place.channel
+        )
+        zone = command.zone or (current.timezone if current else self.options.timezone)
+        try:
+            ZoneInfo(zone)
+        except (KeyError, ValueError):
+            return Reply("unknown_argument", {"word": zone})
+        sub = self.repo.subscriptions.save(
+            platform=place.platform,
+            workspace=place.workspace,
+            channel=place.channel,
+            post_at=command.time or (current.post_at if current else "09:30"),
+            timezone=zone,
+            country=country_of(zone) if command.zone or not current else current.country,
+            days_off=current.days_off if current else frozenset(),
+            now=self.clock.now(),
+        )
+        return Reply("subscribed", {"time": sub.post_at, "zone": sub.timezone})

@@ -1,0 +1,191 @@
+"""Plain-text rendering of Replies, for the console and the CLI. Words come from templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.messages import Reply
+from bot.core.permissions import Scope
+from bot.core.rubric import Criterion, Rubric
+from bot.core.summaries import PersonSummary, Summary
+from bot.words.templates import Markup, Safe, Templates, safe_join
+
+COMPOSITE = ("daily_post", "summary", "me", "nomination_ack")
+
+
+class TextRenderer:
+    def __init__(
+        self,
+        templates: Templates,
+        rubric: Rubric,
+        *,
+        min_story: int,
+        person_label: Callable[[str], str] = str,
+        escape: Callable[[str], str] = str,
+    ) -> None:
+        # every value a template is filled with is escaped, unless it is Safe
+        self.t = Markup(templates, escape)
+        self.rubric, self.min_story = rubric, min_story
+        self.person_label = person_label  # how a PLATFORM:ID person is written here
+        self.escape = escape  # makes people's words inert in this platform's markup
+
+    def label(self, person: str) -> Safe:
+        """A person as written on this platform: a mention (Safe) or an escaped name."""
+        written = self.person_label(person)
+        return written if isinstance(written, Safe) else Safe(self.escape(written))
+
+    def people(self, people: str | tuple[str, ...] | list[str]) -> Safe:
+        if isinstance(people, str):
+            people = [p.strip() for p in people.split(",") if p.strip()]
+        return safe_join(", ", (self.label(p) for p in people))
+
+    def render(self, reply: Reply) -> str:
+        if reply.key == "daily_post":
+            criterion = self.rubric.criterion(reply.context["criterion_key"])
+            if criterion is None:
+                return self.t.render("today_none")
+            return self.daily_post(criterion, workday=bool(reply.context.get("workday", True)))
+        if reply.key in ("summary", "me"):
+            return self.summary(
+                reply.context["summary"], reply.context.get("scope"), me=reply.key == "me"
+            )
+        if reply.key == "nomination_updated":
+            return self.t.render(reply.key, nominees=self.people(reply.context["nominees"]))
+        if reply.key == "nomination_ack":
+            criterion = self.rubric.criterion(reply.context["criterion_key"])
+            return self.t.render(
+                "nomination_ack",
+                nominator=self.label(reply.context["nominator"]),
+                nominees=self.people(reply.context["nominees"]),
+                value_name=self._value_name(criterion),
+                level=criterion.level if criterion else "?",
+                title=Safe(criterion.title(self.t.locale) if criterion else ""),
+            )
+        return self.t.render(reply.key, **reply.context)  # echoed words and names: escaped
+
+    def _value_name(self, criterion: Criterion | None) -> Safe:
+        value = self.rubric.value(criterion.value_key) if criterion else None
+        return Safe(value.name(self.t.locale) if value else "")
+
+    def cases(self, items: tuple[str, ...]) -> Safe:
+        return safe_join("\n", (self.t.render("case_item", case=Safe(item)) for item in items))
+
+    def criterion_parts(self, criterion: Criterion) -> list[str]:
+        """The key meaning and every case of each kind (or a note that there are none), in the
+        locale; a line saying so where the words are a translation, or not the source's own."""
+        locale = self.t.locale
+        parts: list[str] = []
+        meaning = criterion.meaning_in(locale)
+        if meaning:
+            parts.append(self.t.render("daily_post_meaning", meaning=Safe(meaning)))
+        conforming, nonconforming = criterion.cases_in(locale)
+        if conforming:
+            parts.append(self.t.render("daily_post_conforming", cases=self.cases(conforming)))
+        if nonconforming:
+            parts.append(self.t.render("daily_post_nonconforming", cases=self.cases(nonconforming)))
+        if not conforming and not nonconforming:
+            parts.append(self.t.render("daily_post_no_cases"))
+        if criterion.wording != "seed":
+            parts.append(self.t.render("daily_post_wording_others"))
+        if criterion.translated(locale) and (meaning or conforming or nonconforming):
+            parts.append(self.t.render("daily_post_translated"))
+        return parts
+
+    def scoring(self, criterion: Criterion) -> str:
+        """The scoring rule in plain words, with the half-point note on its own line."""
+        scoring: str = self.t.render(f"scoring_{criterion.rule.value}")
+        if criterion.rule_inferred:
+            scoring += self.t.render("scoring_inferred")
+        half_point = criterion.half_point_in(self.t.locale)
+        if half_point:
+            scoring += "\n" + self.t.render("half_point", note=Safe(half_point))
+        return Safe(scoring)
+
+    def daily_post(self, criterion: Criterion, *, workday: bool = True) -> str:
+        value = self.rubric.value(criterion.value_key)
+        parts: list[str] = [] if workday else [self.t.render("daily_post_off_day")]
+        parts += self.criterion_parts(criterion)
+        parts.append(self.scoring(criterion))
+        parts.append(self.t.render("daily_post_how_to", min_story=self.min_story))
+        return self.t.render(
+            "daily_post",
+            value_name=Safe(value.name(self.t.locale) if value else criterion.value_key),
+            motto=Safe(value.motto_in(self.t.locale) if value else ""),
+            level=criterion.level,
+            title=Safe(criterion.title(self.t.locale)),
+            body=safe_join("\n", parts),
+        )
+
+    def scope_label(self, summary: Summary, scope: Scope | None) -> str:
+        label: str
+        if scope is not None and scope.person:
+            label = self.t.render("summary_scope_person", person=self.label(scope.person))
+        elif scope is not None and scope.channel:
+            label = self.t.render(
+                "summary_scope_channel", channel="#" + scope.channel.split(":", 1)[-1]
+            )
+        else:
+            label = self.t.render("summary_scope_all")
+        value = self.rubric.value(summary.value_key) if summary.value_key else None
+        if value is not None:
+            label = self.t.render(
+                "summary_scope_value", scope=label, value_name=Safe(value.name(self.t.locale))
+            )
+        return label
+
+    def summary(self, summary: Summary, scope: Scope | None, *, me: bool = False) -> str:
+        return safe_join("\n", self.summary_parts(summary, scope, me=me))
+
+    def summary_parts(
+        self, summary: Summary, scope: Scope | None, *, me: bool = False
+    ) -> list[str]:
+        """The header, one part per person, and the footer: the units a paged reply splits on."""
+        cycle = summary.cycle
+        dates = {"cycle": cycle.id, "starts_on": cycle.starts_on, "ends_on": cycle.ends_on}
+        lines: list[str]
+        if me:
+            lines = [self.t.render("me_header", **dates)]
+        else:
+            lines = [
+                self.t.render("summary_header", scope=self.scope_label(summary, scope), **dates)
+            ]
+        people = [p for p in summary.people if p.total or (scope and scope.person)]
+        if not people or not any(p.total for p in people):
+            lines.append(self.t.render("me_empty" if me else "summary_empty"))
+        parts: list[str] = [safe_join("\n", lines)]
+        parts += [safe_join("\n", self.person(person)) for person in people]
+        parts.append(self.t.render("summary_footer"))
+        return parts
+
+    def person(self, person: PersonSummary) -> list[str]:
+        lines: list[str] = [
+            self.t.render("summary_person", person=self.label(person.person), total=person.total)
+        ]
+        for item in person.values:
+            value = self.rubric.value(item.value_key)
+            missing = ""
+            if item.levels_without_evidence:
+                levels = "、".join(str(level) for level in item.levels_without_evidence)
+                missing = self.t.render("summary_missing", levels=levels)
+            lines.append(
+                self.t.render(
+                    "summary_value_line",
+                    value_name=Safe(value.name(self.t.locale)) if value else item.value_key,
+                    cases=item.cases,
+                    ceiling=item.ceiling,
+                    missing=missing,
+                )
+            )
+        for case in person.newest:
+            criterion = self.rubric.criterion(case.criterion_key)
+            lines.append(
+                self.t.render(
+                    "summary_case",
+                    story=case.story,
+                    nominator=self.label(case.nominator),
+                    date=case.nominated_on.isoformat(),
+                    value_name=self._value_name(criterion),
+                    level=criterion.level if criterion else "?",
+                )
+            )
+        return lines
