@@ -28,7 +28,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     event.listen(engine, "handle_error", _without_values)
+    event.listen(engine, "handle_error", _as_unavailable)
     return engine
+
+
+def _as_unavailable(context: Any) -> BaseException | None:
+    """The database unreachable or busy: raised as storage's own StoreUnavailable."""
+    from storage.store import StoreUnavailable, database_away
+
+    error = context.sqlalchemy_exception
+    if error is not None and database_away(error):
+        return StoreUnavailable(unusable(error) or "database unavailable")
+    return None
 
 
 def _without_values(context: Any) -> None:
@@ -118,6 +129,10 @@ def unusable(error: BaseException) -> str | None:
     a role refused, a missing database), else None."""
     from sqlalchemy.exc import InterfaceError, OperationalError
 
+    from storage.store import StoreUnavailable
+
+    if isinstance(error, StoreUnavailable):
+        return (str(error).strip().splitlines() or ["unknown error"])[0]
     if not isinstance(error, (OperationalError, InterfaceError)):
         return None
     original = getattr(error, "orig", None) or error

@@ -15,6 +15,7 @@ from storage.exports import Exports
 from storage.governance import Governance
 from storage.people import People
 from storage.posts import Posts
+from storage.store import StoreUnavailable
 from storage.subscriptions import Subscriptions
 from storage.trust import Trust
 
@@ -68,7 +69,7 @@ class Repository:
                     if sqlite:
                         _busy_timeout(connection, engines.BUSY_TIMEOUT_MS)
             return True
-        except SQLAlchemyError:
+        except (SQLAlchemyError, StoreUnavailable):
             return False
 
 

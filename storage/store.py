@@ -23,9 +23,16 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be reached or is busy: try again later; the data is not at fault.
+
+    Every engine made by `storage.engine.make_engine` raises this in place of the driver's
+    error (the driver's stays its `__cause__`), so nothing above storage names SQLAlchemy."""
+
+
 def database_away(error: BaseException) -> bool:
     """An error that says the database cannot be reached or is busy, not that the data is bad."""
-    if isinstance(error, (OperationalError, InterfaceError)):
+    if isinstance(error, (StoreUnavailable, OperationalError, InterfaceError)):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
@@ -71,7 +78,7 @@ class Store:
             return
         wait = engines.BUSY_TIMEOUT_MS / 1000 if self.queue_seconds is None else self.queue_seconds
         if not self._lock.acquire(timeout=wait):
-            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked"))
+            raise StoreUnavailable("database is locked (this process's writer slot is busy)")
         try:
             yield
         finally:

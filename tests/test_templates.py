@@ -73,3 +73,24 @@ def test_every_placeholder_can_be_filled(locale):
 def test_a_missing_placeholder_is_an_error_not_a_silent_blank():
     with pytest.raises(KeyError):
         Templates("zh").render("refusal_story_too_short")
+
+
+def test_every_template_is_used_by_the_code():
+    """Templates → code: a key no module renders is an orphan (the other way is checked above).
+    Keys composed in code (`f"xlsx_col_{key}"`) count through their literal prefix."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "bot").rglob("*.py"))
+    literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", source))
+    prefixes = set(re.findall(r"f[\"']([a-z0-9_]+_)\{", source))
+    for locale in ("zh", "en"):
+        keys = yaml.safe_load((root / "prompts" / "templates" / f"{locale}.yaml").read_text("utf-8"))
+        orphans = sorted(
+            k for k in keys if k not in literals and not any(k.startswith(p) for p in prefixes)
+        )
+
+        assert orphans == [], locale

@@ -5,13 +5,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.core.cycles import Cycle
 from bot.core.model import EvidenceRecord
 from bot.core.rubric import Rubric
 from bot.core.summaries import Summary
-from bot.wiring import Runtime
+
+if TYPE_CHECKING:
+    from bot.app.service import ValuesService
+    from bot.words.templates import Templates
+    from storage.repository import Repository
+
+
+class _Zoned(Protocol):
+    @property
+    def timezone(self) -> str: ...
+
+
+class Runtime(Protocol):
+    """What an export reads: the service (authorised, audited reads), names, words, the zone.
+    The composition root's `bot.wiring.Runtime` is one; this module does not import it."""
+
+    @property
+    def service(self) -> ValuesService: ...
+    @property
+    def repo(self) -> Repository: ...
+    @property
+    def rubric(self) -> Rubric: ...
+    @property
+    def templates(self) -> Templates: ...
+    @property
+    def settings(self) -> _Zoned: ...
+
 
 EXPORT_COLUMNS = (
     "cycle", "nominated_on", "nominee", "nominee_name", "nominator", "nominator_name", "value",

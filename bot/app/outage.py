@@ -1,7 +1,7 @@
 """When the database is away: keep the message, tell its author, store it once it answers.
 
 A message that could not be stored is retried here with backoff (one thread for all of them),
-and the platform is also told "not stored" where it redelivers (Slack answers non-2xx and
+and the platform is also told "not stored" where it redelivers (it is answered non-2xx and
 retries), so a crash during the outage loses nothing. Storing is idempotent (invariant 2): the
 retry and a platform's redelivery store the case once.
 """

@@ -35,7 +35,7 @@ Poster = Callable[[Subscription, DailyPost, Criterion, bool], str]
 
 @runtime_checkable
 class Findable(Protocol):
-    """A poster that can look a daily post up on the platform after a lost answer (Slack).
+    """A poster that can look a daily post up on the platform after a lost answer (a channel history to search).
 
     `find` returns the post's message id if the platform has it, None if it surely has not.
     """
@@ -55,7 +55,7 @@ class DeliveryRefused(Exception):
 
 
 class DeliveryUnknown(Exception):
-    """The request may have reached a platform that cannot be asked afterwards (DingTalk: a
+    """The request may have reached a platform that cannot be asked afterwards (one with no history: a
     read timeout or a 5xx answer). The post is marked `unknown` at once and never sent again."""
 
 
@@ -161,9 +161,9 @@ class DailyPosts:
     def reconcile(self, poster_for: Callable[[str], Poster | None]) -> list[DailyPost]:
         """Settle claims whose lease ran out: a replica died, or the platform never answered.
 
-        A platform that can be asked (Slack: the channel's history, by post key) is asked first;
+        A platform that can be asked (its channel's history, by post key) is asked first;
         the post is sent again only if the platform surely has none and the day is still due.
-        A platform that cannot be asked (DingTalk) gets `unknown` and a warning: a possible gap
+        A platform that cannot be asked gets `unknown` and a warning: a possible gap
         is better than a second post. Returns the posts delivered again.
         """
         now = self.clock.now()

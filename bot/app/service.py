@@ -17,7 +17,7 @@ from bot.app.clock import Clock
 from bot.app.reading import Reading
 from bot.core.commands import Command, CommandError, parse_command
 from bot.core.cycles import Cycle, closed_cycle_of, quarter_of, retention_boundary
-from bot.core.messages import Incoming, Place, Reply
+from bot.core.messages import Incoming, Kind, Place, Reply
 from bot.core.model import DailyPost
 from bot.core.nominations import (
     DEFAULT_MIN_STORY,
@@ -74,12 +74,12 @@ class ValuesService:
         )
         if incoming.author in erased:
             return []  # by someone erased: a retry or an edit must not bring them back
-        if incoming.kind == "delete":
+        if incoming.kind == Kind.DELETE:
             return self._delete(incoming)
         if self.repo.evidence.retracted(place=incoming.place, message_id=incoming.message_id):
             return []  # deleted already: a late delivery of the message or an edit
 
-        if incoming.kind == "edit":
+        if incoming.kind == Kind.EDIT:
             return self._edit(incoming, erased)
         return self._new(incoming, erased)
 

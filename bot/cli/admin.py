@@ -19,10 +19,13 @@ from bot.cli.governance import actor, person_arg, resolve_channel
 from bot.cli.governance import add_commands as governance_commands
 from bot.config import Settings
 from bot.core.permissions import Access, Scope
+from bot.platforms import registry
 from bot.wiring import Runtime, opened
 from storage.engine import shown_url
 
-PLATFORMS = ("console", "slack", "dingtalk")
+PLATFORMS = registry.names()
+_CHANNELS = ", ".join(f"{p.channel_example} ({p.name})" for p in registry.PLATFORMS.values())
+_WORKSPACES = " / ".join(f"{p.workspace_hint} ({p.name})" for p in registry.PLATFORMS.values())
 
 
 def time_arg(text: str) -> str:
@@ -58,10 +61,7 @@ def channel_arg(text: str) -> str:
     """A channel id as the platforms write them (Slack C…, DingTalk cid…=, console)."""
     text = text.strip().lstrip("#")
     if not _CHANNEL.match(text):
-        raise argparse.ArgumentTypeError(
-            f"write the channel id, e.g. C024BE91L (Slack), cidAbC123== (DingTalk) or console "
-            f"(got {text!r})"
-        )
+        raise argparse.ArgumentTypeError(f"write the channel id, e.g. {_CHANNELS} (got {text!r})")
     return text
 
 
@@ -81,11 +81,9 @@ def _channel_args(p: argparse.ArgumentParser) -> None:
         "--channel",
         required=True,
         type=channel_arg,
-        help="channel id (Slack C…, DingTalk cid…, console: console)",
+        help=f"channel id: {_CHANNELS}",
     )
-    p.add_argument(
-        "--workspace", default=None, help="Slack team id / DingTalk corp id (console: local)"
-    )
+    p.add_argument("--workspace", default=None, help=_WORKSPACES)
 
 
 def add_commands(commands: Any) -> None:

@@ -13,6 +13,8 @@ from bot.config import Settings
 from bot.core.cycles import Cycle, CycleError, new_cycle
 from bot.core.model import Subscription
 from bot.core.permissions import Role
+from bot.platforms import registry
+from bot.platforms.registry import PLATFORMS
 from bot.wiring import Runtime, opened
 from bot.words.templates import Templates
 
@@ -26,14 +28,15 @@ def channel_key(channel: str, user: str) -> str:
     return channel if ":" in channel else f"{user.split(':', 1)[0]}:{channel}"
 
 
-PLATFORM_NAMES = ("console", "slack", "dingtalk")
-_PERSON = re.compile(r"^(console|slack|dingtalk):\S+$")
+PLATFORM_NAMES = registry.names()
+_PERSON = re.compile(rf"^({'|'.join(map(re.escape, PLATFORM_NAMES))}):\S+$")
 
 
 def person_arg(text: str) -> str:
     if not _PERSON.match(text):
+        examples = " or ".join(p.person(p.person_example) for p in PLATFORMS.values())
         raise argparse.ArgumentTypeError(
-            f"write a person as PLATFORM:ID, e.g. console:bob or slack:U024BE7LH (got {text!r})"
+            f"write a person as PLATFORM:ID, e.g. {examples} (got {text!r})"
         )
     return text
 

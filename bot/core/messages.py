@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.core.nominations import Mention
@@ -42,11 +43,19 @@ class Place:
         return f"{self.platform}:{self.channel}"
 
 
+class Kind(StrEnum):
+    """What a chat message is to the evidence it may hold."""
+
+    MESSAGE = "message"  # new
+    EDIT = "edit"
+    DELETE = "delete"
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A chat message as the core sees it.
 
-    `kind` is "message" (new), "edit" or "delete". `thread_of` is the id of the message replied
+    `kind` says whether it is new, an edit or a deletion. `thread_of` is the id of the message replied
     to (the daily post, on platforms with threads); None means "the channel's latest post".
     """
 
@@ -56,7 +65,7 @@ class Incoming:
     text: str
     at: datetime
     mentions: list[Mention] = field(default_factory=list)
-    kind: str = "message"
+    kind: Kind = Kind.MESSAGE
     thread_of: str | None = None
     link: str = ""
     bots: frozenset[str] = frozenset()  # mentioned people the platform knows to be bots

@@ -8,7 +8,8 @@ open files, start time) and Python's GC and platform info. Labels are a few fixe
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -22,8 +23,12 @@ from prometheus_client import Histogram as _Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-if TYPE_CHECKING:
-    from bot.wiring import Runtime
+
+class Ticking(Protocol):
+    """What /metrics reads of the scheduler (bot.app.posting.DailyPosts)."""
+
+    last_tick: datetime | None
+
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"  # what generate_latest writes
@@ -116,9 +121,8 @@ class Metrics:
         self.last_tick = LastTick()
         registry.register(self.last_tick)
 
-    def watch(self, runtime: Runtime) -> None:
-        """Report this runtime's scheduler."""
-        posts = runtime.posts
+    def watch(self, posts: Ticking) -> None:
+        """Report this scheduler's last tick."""
         self.last_tick.read = lambda: posts.last_tick.timestamp() if posts.last_tick else None
 
     def render(self) -> str:

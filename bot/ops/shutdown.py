@@ -1,7 +1,7 @@
 """Stopping on SIGTERM and SIGINT: stop taking work, finish what is in flight, exit 0.
 
 `Stopping.install()` turns both signals into an event the main thread waits on (Socket Mode,
-Stream mode) or, for the console blocked in `input()`, into a `Stop` raised there. uvicorn
+Stream mode) or, for a terminal chat blocked in `input()`, into a `Stop` raised there. uvicorn
 captures the signals itself while it serves and raises them again once it has stopped, which
 lands here too. What is left in flight then gets a bounded time (BOT_SHUTDOWN_SECONDS).
 """
@@ -21,7 +21,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class Stop(Exception):
-    """A stop signal arrived while the main thread was blocked (the console's prompt)."""
+    """A stop signal arrived while the main thread was blocked (a terminal chat's prompt)."""
 
 
 class Drains(Protocol):

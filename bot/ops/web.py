@@ -27,7 +27,6 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.ops.admin import AdminApp, Health, Receive, Send, headers_of, respond
 from bot.ops.metrics import METRICS
-from storage.store import database_away
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; anything bigger is not from Slack
@@ -133,15 +132,7 @@ class WebApp:
             return BoltResponse(status=500, body='{"error": "internal"}')
 
     def _first_use(self, stamp: str, signature: str) -> bool:
-        if self.seen is None:
-            return True
-        try:
-            return self.seen(stamp, signature)
-        except Exception as error:  # the database is away: every command needs it anyway
-            if not database_away(error):
-                raise
-            log.warning("slack: replay check skipped, the database is away")
-            return True
+        return True if self.seen is None else self.seen(stamp, signature)
 
     def _drop_foreign_response_urls(self, payload: dict[str, Any]) -> None:
         """`response_url`s are answered only on Slack's hooks host (or the configured API's)."""

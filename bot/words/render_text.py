@@ -1,4 +1,4 @@
-"""Plain-text rendering of Replies, for the console and the CLI. Words come from templates."""
+"""Plain-text rendering of Replies, for the terminal chat and the CLI. Words come from templates."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ class Safe(str):
 
 
 class Markup:
-    """Templates for one markup (Slack mrkdwn, DingTalk markdown): every value filled into a
+    """Templates for one markup (a platform's own markdown): every value filled into a
     template is escaped with `escape` unless it is `Safe`, so no call site can forget; what
     comes out is `Safe`."""
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.app.posting import Poster
-from bot.core.messages import Incoming, Place, Reply
+from bot.core.messages import Incoming, Kind, Place, Reply
 from bot.core.model import DailyPost, Subscription
 from bot.core.nominations import Mention
 from bot.core.rubric import Criterion
@@ -148,7 +148,7 @@ class Console:
             text=text,
             at=self.rt.clock.now(),
             mentions=mentions,
-            kind=kind,
+            kind=Kind(kind),
             link=f"console://console/{message_id}",
         )
         self.show(self.rt.service.handle(incoming))

@@ -29,7 +29,7 @@ from bot.app.outage import StoreLater, database_away
 from bot.app.posting import Poster
 from bot.app.reading import ReadError
 from bot.core.commands import CommandError, parse_command
-from bot.core.messages import Incoming, Place, Reply, plain_id
+from bot.core.messages import Incoming, Kind, Place, Reply, plain_id
 from bot.core.model import Subscription
 from bot.core.nominations import Mention
 from bot.ops.metrics import METRICS
@@ -145,14 +145,14 @@ class SlackBot:
         incoming = translate.incoming(body, base_url=self.me.url)
         if incoming is None:
             return
-        if incoming.kind != "delete":
+        if incoming.kind != Kind.DELETE:
             incoming = replace(incoming, bots=self._bots_among(incoming.mentions))
         try:
             replies = self.rt.service.handle(incoming)  # stored before the acknowledgement
         except Exception as error:
             if not database_away(error):
                 raise
-            if self.retry.keep(incoming) and incoming.kind == "message":
+            if self.retry.keep(incoming) and incoming.kind == Kind.MESSAGE:
                 self.later(self._ephemeral, incoming, Reply("store_retrying"))
             raise StoreDeferred from error
         log_event(incoming, replies)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.messages import MAX_ID, Incoming, Place, plain_id
+from bot.core.messages import MAX_ID, Incoming, Kind, Place, plain_id
 from bot.core.nominations import Mention
 
 PLATFORM = "slack"
@@ -145,7 +145,7 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
             message_id=deleted,
             text="",
             at=_at(str(event.get("ts"))),
-            kind="delete",
+            kind=Kind.DELETE,
         )
     if subtype == "message_changed":
         message = dict(_obj(event.get("message")))
@@ -174,7 +174,7 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
         text=text,
         at=_at(ts),
         mentions=mentions,
-        kind=kind,
+        kind=Kind(kind),
         thread_of=thread_ts,
         link=message_link(base_url, channel, ts, thread_ts),
         revised=revised,
