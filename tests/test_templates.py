@@ -88,7 +88,9 @@ def test_every_template_is_used_by_the_code():
     literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", source))
     prefixes = set(re.findall(r"f[\"']([a-z0-9_]+_)\{", source))
     for locale in ("zh", "en"):
-        keys = yaml.safe_load((root / "prompts" / "templates" / f"{locale}.yaml").read_text("utf-8"))
+        keys = yaml.safe_load(
+            (root / "prompts" / "templates" / f"{locale}.yaml").read_text("utf-8")
+        )
         orphans = sorted(
             k for k in keys if k not in literals and not any(k.startswith(p) for p in prefixes)
         )
