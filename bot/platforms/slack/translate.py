@@ -121,6 +121,32 @@ def _from_bot(message: dict[str, Any]) -> bool:
     return bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
 
 
+def _deleted(event: dict[str, Any], place: Place) -> Incoming | None:
+    """A `message_deleted` event: the deletion of the message it names."""
+    deleted = plain_id(event.get("deleted_ts") or _obj(event.get("previous_message")).get("ts"))
+    if not deleted:
+        return None
+    previous = _obj(event.get("previous_message"))
+    return Incoming(
+        place=place,
+        author=person(plain_id(previous.get("user"))),
+        message_id=deleted,
+        text="",
+        at=_at(str(event.get("ts"))),
+        kind=Kind.DELETE,
+    )
+
+
+def _edited(event: dict[str, Any]) -> tuple[dict[str, Any], Kind, datetime | None]:
+    """A `message_changed` event: the message as it now reads, and when it was edited."""
+    message = dict(_obj(event.get("message")))
+    previous = _obj(event.get("previous_message"))
+    message.setdefault("ts", previous.get("ts"))
+    message.setdefault("thread_ts", previous.get("thread_ts"))
+    edited = _obj(message.get("edited")).get("ts") or event.get("event_ts") or event.get("ts")
+    return message, Kind.EDIT, _at(str(edited)) if isinstance(edited, str) else None
+
+
 def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
     """A message event as an Incoming; None for everything the bot ignores quietly.
 
@@ -135,28 +161,11 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
     place = Place(PLATFORM, workspace_of(body), channel)
     subtype = event.get("subtype")
     if subtype == "message_deleted":
-        deleted = plain_id(event.get("deleted_ts") or _obj(event.get("previous_message")).get("ts"))
-        if not deleted:
-            return None
-        previous = _obj(event.get("previous_message"))
-        return Incoming(
-            place=place,
-            author=person(plain_id(previous.get("user"))),
-            message_id=deleted,
-            text="",
-            at=_at(str(event.get("ts"))),
-            kind=Kind.DELETE,
-        )
+        return _deleted(event, place)
     if subtype == "message_changed":
-        message = dict(_obj(event.get("message")))
-        previous = _obj(event.get("previous_message"))
-        message.setdefault("ts", previous.get("ts"))
-        message.setdefault("thread_ts", previous.get("thread_ts"))
-        kind = "edit"
-        edited = _obj(message.get("edited")).get("ts") or event.get("event_ts") or event.get("ts")
-        revised = _at(str(edited)) if isinstance(edited, str) else None
+        message, kind, revised = _edited(event)
     elif subtype in NEW_SUBTYPES:
-        message, kind, revised = event, "message", None
+        message, kind, revised = event, Kind.MESSAGE, None
     else:
         return None
     ts, author = plain_id(message.get("ts")), plain_id(message.get("user"))
@@ -174,7 +183,7 @@ def incoming(body: dict[str, Any], *, base_url: str = "") -> Incoming | None:
         text=text,
         at=_at(ts),
         mentions=mentions,
-        kind=Kind(kind),
+        kind=kind,
         thread_of=thread_ts,
         link=message_link(base_url, channel, ts, thread_ts),
         revised=revised,
