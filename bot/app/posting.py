@@ -176,39 +176,44 @@ class DailyPosts:
                 post_id=post.id, claimed_by=self.replica, now=now, lease_until=now + self.lease
             ):
                 continue  # another replica took it over first
-            subscription = self.repo.subscriptions.get(
-                platform=post.platform, workspace=post.workspace, channel=post.channel
-            )
-            if subscription is None or not isinstance(poster, Findable):
-                self._unknown(
-                    post,
-                    f"its claim expired and {post.platform} cannot be asked whether it arrived",
-                )
-                continue
-            try:
-                found = poster.find(subscription, post)
-            except Exception:
-                log.exception("looking up daily post %s %s failed", post.channel, post.local_date)
-                continue  # the lease runs out again and the next tick asks again
-            if found is not None:
-                self.repo.posts.mark_posted(post_id=post.id, message_id=found, at=now)
-                METRICS.posts.inc(platform=post.platform, outcome="recovered")
-                continue
-            still_due = local_now(subscription, now).date() == post.local_date and self.is_due(
-                subscription, now
-            )
-            if not still_due:
-                self.repo.posts.settle(post_id=post.id, status="missed")
-                METRICS.posts.inc(platform=post.platform, outcome="missed")
-                log.warning("daily post %s %s missed", post.channel, post.local_date)
-                continue
-            try:
-                self.deliver(subscription, post, poster, workday=True)
-            except Exception:
-                log.exception("daily post for %s failed again", subscription.channel_key)
-                continue
-            delivered.append(post)
+            if self._settle_one(post, poster, now):
+                delivered.append(post)
         return delivered
+
+    def _settle_one(self, post: DailyPost, poster: Poster, now: datetime) -> bool:
+        """One expired claim, renewed by this replica: found, missed, unknown or sent again
+        (True)."""
+        subscription = self.repo.subscriptions.get(
+            platform=post.platform, workspace=post.workspace, channel=post.channel
+        )
+        if subscription is None or not isinstance(poster, Findable):
+            self._unknown(
+                post, f"its claim expired and {post.platform} cannot be asked whether it arrived"
+            )
+            return False
+        try:
+            found = poster.find(subscription, post)
+        except Exception:
+            log.exception("looking up daily post %s %s failed", post.channel, post.local_date)
+            return False  # the lease runs out again and the next tick asks again
+        if found is not None:
+            self.repo.posts.mark_posted(post_id=post.id, message_id=found, at=now)
+            METRICS.posts.inc(platform=post.platform, outcome="recovered")
+            return False
+        still_due = local_now(subscription, now).date() == post.local_date and self.is_due(
+            subscription, now
+        )
+        if not still_due:
+            self.repo.posts.settle(post_id=post.id, status="missed")
+            METRICS.posts.inc(platform=post.platform, outcome="missed")
+            log.warning("daily post %s %s missed", post.channel, post.local_date)
+            return False
+        try:
+            self.deliver(subscription, post, poster, workday=True)
+        except Exception:
+            log.exception("daily post for %s failed again", subscription.channel_key)
+            return False
+        return True
 
     def tick(self, poster_for: Callable[[str], Poster | None]) -> list[PostOutcome]:
         """One scheduler tick: settle expired claims, then claim and deliver what is due.

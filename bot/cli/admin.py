@@ -222,6 +222,14 @@ def _poster(settings: Settings, rt: Runtime, platform: str) -> Poster | None:
     return None
 
 
+def _cannot_post(settings: Settings, platform: str) -> str:
+    missing = settings.dingtalk_problems() if platform == "dingtalk" else []
+    if not missing:
+        return f"values-bot cannot post to {platform}."
+    listed = "\n".join(f"  - {p}" for p in missing)
+    return f"values-bot cannot post to {platform}; set these first:\n{listed}"
+
+
 def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
     with opened(settings) as rt:
         workspace = _workspace(settings, rt, args)
@@ -235,14 +243,7 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         poster = _poster(settings, rt, args.platform)
         if poster is None:
-            missing = settings.dingtalk_problems() if args.platform == "dingtalk" else []
-            print(
-                f"values-bot cannot post to {args.platform}; set these first:\n"
-                + "\n".join(f"  - {p}" for p in missing)
-                if missing
-                else f"values-bot cannot post to {args.platform}.",
-                file=sys.stderr,
-            )
+            print(_cannot_post(settings, args.platform), file=sys.stderr)
             return 2
         channel = f"#{args.channel}"
         try:
