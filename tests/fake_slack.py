@@ -327,9 +327,7 @@ def main() -> None:
     args = parser.parse_args()
     fake = FakeSlack()
     fake._server.server_close()
-    handler = fake._handler()
-    handler.protocol_version = "HTTP/1.1"  # keep-alive, as Slack's own API serves
-    fake._server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    fake._server = ThreadingHTTPServer(("127.0.0.1", args.port), fake._handler())
     fake._server.daemon_threads = True
     fake.verbose = not args.quiet
     fake.delay = args.delay

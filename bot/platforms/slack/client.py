@@ -6,16 +6,10 @@ keeps every post into one channel at least that far apart, whichever thread send
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 from collections.abc import Callable
-from http.client import HTTPMessage
-from typing import Any
-from urllib.error import HTTPError, URLError
-from urllib.request import Request
 
-import httpx
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -46,48 +40,12 @@ def web_client(
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
     if retry_rate_limits and not for_posting:
         handlers.append(ServerErrorRetryHandler(max_retry_count=2))
-    return KeptAliveClient(
+    return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=handlers,
     )
-
-
-class KeptAliveClient(WebClient):
-    """slack_sdk's WebClient over one pool of kept-alive connections (httpx).
-
-    The SDK sends every call through `urllib.request.urlopen`, which opens a new TCP (and TLS)
-    connection each time: two per nomination (the reaction, the nominee's message). Here the
-    same request is sent through an httpx.Client, and its answer handed back in urllib's
-    shapes (an HTTPError for a status of 400 or more, URLError or TimeoutError when the
-    connection fails), so the SDK's parsing and retry handlers work unchanged.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._http = httpx.Client(timeout=self.timeout, verify=self.ssl or True)
-
-    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
-        if self.proxy is not None or not url.lower().startswith("http"):
-            return super()._perform_urllib_http_request_internal(url, req)
-        data = req.data if isinstance(req.data, bytes) else None
-        try:
-            answer = self._http.request(
-                req.get_method(), url, headers=dict(req.header_items()), content=data
-            )
-        except httpx.TimeoutException as error:
-            raise TimeoutError(str(error)) from error
-        except httpx.TransportError as error:
-            raise URLError(error) from error
-        headers = HTTPMessage()
-        for name, value in answer.headers.multi_items():
-            headers[name] = value
-        if answer.status_code >= 400:
-            raise HTTPError(
-                url, answer.status_code, answer.reason_phrase, headers, io.BytesIO(answer.content)
-            )
-        return {"status": answer.status_code, "headers": headers, "body": answer.text}
 
 
 class ChannelPacer:
