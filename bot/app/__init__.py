@@ -1,1 +1,1 @@
-"""bot/app"""
+"""The application layer: the values service, daily posting, reading, exports, retries."""

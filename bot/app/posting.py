@@ -35,7 +35,8 @@ Poster = Callable[[Subscription, DailyPost, Criterion, bool], str]
 
 @runtime_checkable
 class Findable(Protocol):
-    """A poster that can look a daily post up on the platform after a lost answer (a channel history to search).
+    """A poster that can look a daily post up on the platform after a lost answer (in the
+    channel's history).
 
     `find` returns the post's message id if the platform has it, None if it surely has not.
     """
@@ -55,8 +56,8 @@ class DeliveryRefused(Exception):
 
 
 class DeliveryUnknown(Exception):
-    """The request may have reached a platform that cannot be asked afterwards (one with no history: a
-    read timeout or a 5xx answer). The post is marked `unknown` at once and never sent again."""
+    """The request may have reached a platform that cannot be asked afterwards (one without
+    a history to search: a read timeout or a 5xx answer). The post is marked `unknown` at once and never sent again."""
 
 
 class DeliveryUnconfirmed(Exception):

@@ -15,7 +15,7 @@ from bot.app.export import summary_json
 from bot.app.posting import DeliveryRefused, DeliveryUnconfirmed, Poster
 from bot.app.reading import ReadError
 from bot.cli.export import cmd_export
-from bot.cli.governance import actor, person_arg, resolve_channel
+from bot.cli.governance import PLATFORM_NAMES, actor, person_arg, resolve_channel
 from bot.cli.governance import add_commands as governance_commands
 from bot.config import Settings
 from bot.core.permissions import Access, Scope
@@ -23,7 +23,6 @@ from bot.platforms import registry
 from bot.wiring import Runtime, opened
 from storage.engine import shown_url
 
-PLATFORMS = registry.names()
 _CHANNELS = ", ".join(f"{p.channel_example} ({p.name})" for p in registry.PLATFORMS.values())
 _WORKSPACES = " / ".join(f"{p.workspace_hint} ({p.name})" for p in registry.PLATFORMS.values())
 
@@ -76,7 +75,7 @@ def country_arg(text: str) -> str:
 
 
 def _channel_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--platform", choices=PLATFORMS, required=True)
+    p.add_argument("--platform", choices=PLATFORM_NAMES, required=True)
     p.add_argument(
         "--channel",
         required=True,

@@ -14,7 +14,6 @@ from bot.core.cycles import Cycle, CycleError, new_cycle
 from bot.core.model import Subscription
 from bot.core.permissions import Role
 from bot.platforms import registry
-from bot.platforms.registry import PLATFORMS
 from bot.wiring import Runtime, opened
 from bot.words.templates import Templates
 
@@ -34,7 +33,7 @@ _PERSON = re.compile(rf"^({'|'.join(map(re.escape, PLATFORM_NAMES))}):\S+$")
 
 def person_arg(text: str) -> str:
     if not _PERSON.match(text):
-        examples = " or ".join(p.person(p.person_example) for p in PLATFORMS.values())
+        examples = " or ".join(p.person(p.person_example) for p in registry.PLATFORMS.values())
         raise argparse.ArgumentTypeError(
             f"write a person as PLATFORM:ID, e.g. {examples} (got {text!r})"
         )

@@ -55,8 +55,9 @@ class Kind(StrEnum):
 class Incoming:
     """A chat message as the core sees it.
 
-    `kind` says whether it is new, an edit or a deletion. `thread_of` is the id of the message replied
-    to (the daily post, on platforms with threads); None means "the channel's latest post".
+    `kind` says whether it is new, an edit or a deletion. `thread_of` is the id of the message
+    replied to (the daily post, on platforms with threads); None means "the channel's latest
+    post".
     """
 
     place: Place

@@ -1,1 +1,1 @@
-"""bot/ops"""
+"""Operations: metrics, logs, shutdown, the HTTP server and the operator's endpoints."""

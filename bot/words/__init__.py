@@ -1,1 +1,1 @@
-"""bot/words"""
+"""Everything that reads prompts/: templates, rubric packs and plain-text rendering."""

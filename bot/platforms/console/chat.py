@@ -119,18 +119,18 @@ class Console:
         elif line == "/values" or line.startswith("/values "):
             self.show(self.rt.service.command(PLACE, person(self.speaker), command_words(line[7:])))
         elif line.startswith("/edit"):
-            self._change("edit", line[5:].strip())
+            self._change(Kind.EDIT, line[5:].strip())
         elif line == "/delete":
-            self._change("delete", "")
+            self._change(Kind.DELETE, "")
         elif line.startswith("/"):
             self.say(self.rt.templates.render("console_unknown", word=line.split()[0]))
         else:
             message_id = f"{time.time_ns()}"
             self.last[self.speaker] = message_id
-            self._send("message", message_id, line)
+            self._send(Kind.MESSAGE, message_id, line)
         return True
 
-    def _change(self, kind: str, text: str) -> None:
+    def _change(self, kind: Kind, text: str) -> None:
         message_id = self.last.get(self.speaker) or self.rt.repo.evidence.last_message_by(
             place=PLACE, author=person(self.speaker)
         )
@@ -139,7 +139,7 @@ class Console:
             return
         self._send(kind, message_id, text)
 
-    def _send(self, kind: str, message_id: str, line: str) -> None:
+    def _send(self, kind: Kind, message_id: str, line: str) -> None:
         text, mentions = translate(line)
         incoming = Incoming(
             place=PLACE,
@@ -148,7 +148,7 @@ class Console:
             text=text,
             at=self.rt.clock.now(),
             mentions=mentions,
-            kind=Kind(kind),
+            kind=kind,
             link=f"console://console/{message_id}",
         )
         self.show(self.rt.service.handle(incoming))
