@@ -39,7 +39,7 @@ def run(tmp_db: str) -> dict[str, Any]:
         )
         clock = FakeClock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
         runtime = build(settings, clock=clock)
-        bot = SlackBot(runtime)
+        bot = SlackBot(runtime.chat, runtime.settings)
         for n in range(POSTS):
             runtime.repo.subscriptions.save(
                 platform="slack", workspace=TEAM, channel=f"C{n:05d}", post_at="09:30",

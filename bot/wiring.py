@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.app.calendars import Calendars, CompanyCalendar
+from bot.app.chat import ChatService
 from bot.app.clock import Clock, SystemClock
 from bot.app.posting import DailyPosts
 from bot.app.service import ServiceOptions, ValuesService
@@ -29,6 +30,7 @@ class Runtime:
     posts: DailyPosts
     text: TextRenderer
     clock: Clock
+    chat: ChatService  # the service as every chat platform sees it
 
     def close(self) -> None:
         self.repo.close()
@@ -49,12 +51,13 @@ def build(
         cycle_grace_days=settings.cycle_grace_days,
     )
     calendars = Calendars(CompanyCalendar.load(settings.company_calendar))
+    service = ValuesService(repo, rubric, clock, options, calendars)
     return Runtime(
         settings=settings,
         repo=repo,
         rubric=rubric,
         templates=templates,
-        service=ValuesService(repo, rubric, clock, options, calendars),
+        service=service,
         posts=DailyPosts(
             repo,
             rubric,
@@ -65,6 +68,7 @@ def build(
         ),
         text=TextRenderer(templates, rubric, min_story=settings.min_story),
         clock=clock,
+        chat=ChatService(service, templates),
     )
 
 

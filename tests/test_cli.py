@@ -44,7 +44,7 @@ def nominated(sqlite_url):
     runtime = build(
         Settings(database_url=sqlite_url), clock=clock, repo=open_repository(sqlite_url)
     )
-    console = Console(runtime, io.StringIO())
+    console = Console(runtime.chat, io.StringIO(), posts=runtime.posts)
     console.start()
     console.handle_line("/as alice")
     console.handle_line(f"@bob {STORY}")

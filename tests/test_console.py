@@ -21,7 +21,7 @@ class Session:
         self.runtime = build(
             Settings(database_url=url, locale=locale), clock=clock, repo=open_repository(url)
         )
-        self.console = Console(self.runtime, self.out)
+        self.console = Console(self.runtime.chat, self.out, posts=self.runtime.posts)
         self.console.start()
 
     def type(self, *lines: str) -> str:

@@ -13,6 +13,7 @@ from bot.core.rubric import Rubric
 from bot.core.summaries import Summary
 
 if TYPE_CHECKING:
+    from bot.app.reading import Reading
     from bot.app.service import ValuesService
     from bot.words.templates import Templates
     from storage.repository import Repository
@@ -140,11 +141,25 @@ def write_json(out: TextIO, records: Iterable[EvidenceRecord], cycle_id: str, rt
 
 def write_xlsx(out: IO[bytes], rt: Runtime, actor: str, cycle: Cycle) -> int:
     """The cycle as a spreadsheet: its cases, and the totals per person; audited once."""
+    names = rt.repo.people.every_name()
+    reading = rt.service.reading
+    return write_book(out, reading, names, rt.templates, rt.settings.timezone, actor, cycle)
+
+
+def write_book(
+    out: IO[bytes],
+    reading: Reading,
+    names: Mapping[str, str],
+    templates: Templates,
+    timezone: str,
+    actor: str,
+    cycle: Cycle,
+) -> int:
+    """The spreadsheet itself, from the reading service (authorised, audited once)."""
     from bot.app.spreadsheet import Book, write_cases, write_totals
 
-    summary, records = rt.service.reading.export_book(actor, cycle)
-    names = rt.repo.people.every_name()
-    book = Book(rt.templates, rt.rubric, rt.settings.timezone)
+    summary, records = reading.export_book(actor, cycle)
+    book = Book(templates, reading.rubric, timezone)
     count = write_cases(book, cycle.id, records, names)
     write_totals(book, summary, names)
     book.save(out)

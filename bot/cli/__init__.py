@@ -128,7 +128,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.platforms.console.chat import Console
 
     runtime = build(settings)
-    console = Console(runtime, sys.stdout, speaker=args.speaker)
+    console = Console(
+        runtime.chat,
+        sys.stdout,
+        speaker=args.speaker or settings.console_user,
+        posts=runtime.posts,
+        database=settings.database_url,
+    )
     console.start()
     scheduler = start_ticking(runtime.posts, console.poster_for, seconds=settings.tick_seconds)
     stopping = Stopping().install()

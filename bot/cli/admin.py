@@ -202,7 +202,7 @@ def _poster(settings: Settings, rt: Runtime, platform: str) -> Poster | None:
     if platform == "console":
         from bot.platforms.console.chat import Console
 
-        return Console(rt, sys.stdout).poster()
+        return Console(rt.chat, sys.stdout).poster()
     if platform == "slack":
         from bot.platforms.slack.client import ChannelPacer, web_client
         from bot.platforms.slack.poster import SlackPoster

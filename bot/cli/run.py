@@ -154,7 +154,7 @@ def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
         from bot.platforms.slack.app import SlackBot
 
         try:
-            slack = SlackBot(runtime)
+            slack = SlackBot(runtime.chat, runtime.settings)
         except SlackApiError as error:
             said = t.render("run_slack_refused", error=error.response.get("error"))
             print(said, file=sys.stderr)
@@ -167,7 +167,7 @@ def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
         from bot.platforms.dingtalk.app import DingTalkBot
         from bot.platforms.dingtalk.openapi import DingTalkError
 
-        dingtalk = DingTalkBot(runtime)
+        dingtalk = DingTalkBot(runtime.chat, runtime.settings)
         try:
             dingtalk.api.token()  # wrong credentials are better said now than at 09:30
         except DingTalkError as error:

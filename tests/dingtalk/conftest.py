@@ -215,7 +215,7 @@ def world(
 ) -> Iterator[DingTalkWorld]:
     settings = dingtalk_settings(fake_dingtalk, "sqlite://", **dingtalk_extra)
     runtime = build(settings, clock=clock, repo=repo)
-    bot = DingTalkBot(runtime, api=OpenApi(credentials(settings), backoff=0.01))
+    bot = DingTalkBot(runtime.chat, settings, api=OpenApi(credentials(settings), backoff=0.01))
     runtime.repo.governance.grant(
         person=f"dingtalk:{MANAGER}",
         role=Role.MANAGER,

@@ -199,7 +199,9 @@ def test_a_stream_message_acknowledged_during_an_outage_survives_a_restart(
 ) -> None:
     world.post_today()
     spool = Spool(tmp_path / "spool")
-    crashing = DingTalkBot(world.runtime, api=world.bot.api, spool=spool)
+    crashing = DingTalkBot(
+        world.runtime.chat, world.runtime.settings, api=world.bot.api, spool=spool
+    )
     real = world.runtime.service.handle
 
     def database_away(incoming: Any) -> Any:
@@ -211,8 +213,9 @@ def test_a_stream_message_acknowledged_during_an_outage_survives_a_restart(
     crashing.receive(frame)  # Stream mode: acknowledged (no exception)
     assert world.evidence() == [] and len(spool) == 1
     world.runtime.service.handle = real  # type: ignore[method-assign]
+    settings = world.runtime.settings
     restarted = DingTalkBot(
-        world.runtime, api=OpenApi(credentials(world.runtime.settings)), spool=spool
+        world.runtime.chat, settings, api=OpenApi(credentials(settings)), spool=spool
     )
     try:
         assert restarted.replay_spool() == 1
@@ -230,7 +233,7 @@ def test_a_daily_post_that_timed_out_is_marked_unknown_and_sent_once(
     api = OpenApi(
         credentials(settings), http=httpx.Client(timeout=httpx.Timeout(0.3)), backoff=0.01
     )
-    bot = DingTalkBot(world.runtime, api=api)
+    bot = DingTalkBot(world.runtime.chat, world.runtime.settings, api=api)
     try:
         sub = world.subscribe()
         world.runtime.posts.post_now(sub, bot.poster())

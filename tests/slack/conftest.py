@@ -205,7 +205,7 @@ def slack_world(
     """The bot, served over HTTP, on this repository; closed on exit."""
     settings = slack_settings(fake_slack, "sqlite://", **extra)
     runtime = build(settings, clock=clock, repo=repo)
-    bot = SlackBot(runtime)
+    bot = SlackBot(runtime.chat, runtime.settings)
     bot.pacer.interval = 0.0  # one post per channel per second is checked on its own
     runtime.repo.governance.grant(
         person=f"slack:{MANAGER}",

@@ -11,14 +11,15 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Protocol, TextIO
 
+from bot.app.chat import ChatService
 from bot.app.posting import Poster
 from bot.core.messages import Incoming, Kind, Place, Reply
 from bot.core.model import DailyPost, Subscription
 from bot.core.nominations import Mention
 from bot.core.rubric import Criterion
-from bot.wiring import Runtime
+from bot.words.render_text import TextRenderer
 
 PLATFORM = "console"
 PLACE = Place(platform=PLATFORM, workspace="local", channel="console")
@@ -41,11 +42,26 @@ def command_words(text: str) -> str:
     return _CHANNEL.sub(lambda m: f"#{PLATFORM}:{m[1]}", text)
 
 
+class PostNow(Protocol):
+    def post_now(self, sub: Subscription, poster: Poster) -> object: ...
+
+
 class Console:
-    def __init__(self, runtime: Runtime, out: TextIO, *, speaker: str | None = None) -> None:
-        self.rt = runtime
-        self.out = out
-        self.speaker = speaker or runtime.settings.console_user
+    """The terminal chat: typed lines in, the service's replies printed as plain text."""
+
+    def __init__(
+        self,
+        chat: ChatService,
+        out: TextIO,
+        *,
+        speaker: str = "me",
+        posts: PostNow | None = None,
+        database: str = "",
+    ) -> None:
+        self.chat, self.t = chat, chat.templates
+        self.text = TextRenderer(chat.templates, chat.rubric, min_story=chat.min_story)
+        self.out, self.posts, self.database = out, posts, database
+        self.speaker = speaker
         self.last: dict[str, str] = {}  # speaker -> id of their last message this session
         self._lock = threading.Lock()
 
@@ -59,11 +75,11 @@ class Console:
 
     def show(self, replies: Iterable[Reply]) -> None:
         for reply in replies:
-            self.say(self.rt.text.render(reply))
+            self.say(self.text.render(reply))
 
     def poster(self) -> Poster:
         def post(_sub: Subscription, daily: DailyPost, criterion: Criterion, workday: bool) -> str:
-            self.say(self.rt.text.daily_post(criterion, workday=workday))
+            self.say(self.text.daily_post(criterion, workday=workday))
             return f"post-{daily.local_date.isoformat()}"
 
         return post
@@ -75,32 +91,15 @@ class Console:
 
     def ensure_channel(self) -> Subscription:
         """#console is subscribed automatically; a first start posts at once, even on a day off."""
-        sub = self.rt.repo.subscriptions.get(
-            platform=PLATFORM, workspace=PLACE.workspace, channel=PLACE.channel
-        )
-        if sub is None or not sub.active:
-            sub = self.rt.repo.subscriptions.save(
-                platform=PLATFORM,
-                workspace=PLACE.workspace,
-                channel=PLACE.channel,
-                post_at=sub.post_at if sub else "09:30",
-                timezone=sub.timezone if sub else self.rt.settings.timezone,
-                country=sub.country if sub else "CN",
-                days_off=sub.days_off if sub else frozenset(),
-                now=self.rt.clock.now(),
-            )
-        return sub
+        return self.chat.subscribe_once(PLACE)
 
     def start(self) -> None:
         sub = self.ensure_channel()
-        self.say(self.rt.templates.render("console_welcome", person=person(self.speaker)))
-        latest = self.rt.repo.posts.latest(
-            platform=PLATFORM, workspace=PLACE.workspace, channel=PLACE.channel
-        )
-        if latest is None:
-            self.rt.posts.post_now(sub, self.poster())
+        self.say(self.t.render("console_welcome", person=person(self.speaker)))
+        if self.chat.latest_post(PLACE) is None and self.posts is not None:
+            self.posts.post_now(sub, self.poster())
         else:
-            self.show(self.rt.service.command(PLACE, person(self.speaker), "today"))
+            self.show(self.chat.command(PLACE, person(self.speaker), "today"))
 
     # ---- input --------------------------------------------------------------------------------
 
@@ -115,15 +114,15 @@ class Console:
             name = line[3:].strip().lstrip("@")
             if name:
                 self.speaker = name.removeprefix(f"{PLATFORM}:")
-            self.say(self.rt.templates.render("console_speaker", person=person(self.speaker)))
+            self.say(self.t.render("console_speaker", person=person(self.speaker)))
         elif line == "/values" or line.startswith("/values "):
-            self.show(self.rt.service.command(PLACE, person(self.speaker), command_words(line[7:])))
+            self.show(self.chat.command(PLACE, person(self.speaker), command_words(line[7:])))
         elif line.startswith("/edit"):
             self._change(Kind.EDIT, line[5:].strip())
         elif line == "/delete":
             self._change(Kind.DELETE, "")
         elif line.startswith("/"):
-            self.say(self.rt.templates.render("console_unknown", word=line.split()[0]))
+            self.say(self.t.render("console_unknown", word=line.split()[0]))
         else:
             message_id = f"{time.time_ns()}"
             self.last[self.speaker] = message_id
@@ -131,11 +130,11 @@ class Console:
         return True
 
     def _change(self, kind: Kind, text: str) -> None:
-        message_id = self.last.get(self.speaker) or self.rt.repo.evidence.last_message_by(
-            place=PLACE, author=person(self.speaker)
+        message_id = self.last.get(self.speaker) or self.chat.last_message(
+            PLACE, person(self.speaker)
         )
         if message_id is None:
-            self.say(self.rt.templates.render("console_nothing_to_edit"))
+            self.say(self.t.render("console_nothing_to_edit"))
             return
         self._send(kind, message_id, text)
 
@@ -146,15 +145,15 @@ class Console:
             author=person(self.speaker),
             message_id=message_id,
             text=text,
-            at=self.rt.clock.now(),
+            at=self.chat.now(),
             mentions=mentions,
             kind=kind,
             link=f"console://console/{message_id}",
         )
-        self.show(self.rt.service.handle(incoming))
+        self.show(self.chat.handle(incoming))
 
     def loop(self, lines: Iterable[str]) -> None:
         for line in lines:
             if not self.handle_line(line):
                 break
-        self.say(self.rt.templates.render("console_bye", database=self.rt.settings.database_url))
+        self.say(self.t.render("console_bye", database=self.database))

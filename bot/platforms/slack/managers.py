@@ -10,8 +10,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.app.chat import ChatService
 from bot.platforms.slack.translate import PLATFORM, user_id
-from bot.wiring import Runtime
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 600.0
@@ -35,8 +35,8 @@ class ManagerGroup:
     the managers from configuration (`values-bot roles grant`).
     """
 
-    def __init__(self, client: WebClient, group: str, runtime: Runtime) -> None:
-        self.client, self.group, self.rt = client, group, runtime
+    def __init__(self, client: WebClient, group: str, chat: ChatService) -> None:
+        self.client, self.group, self.chat = client, group, chat
         self.members: frozenset[str] = frozenset()
         self.fetched_at = -CACHE_SECONDS
         self.available = bool(group)
@@ -46,9 +46,7 @@ class ManagerGroup:
         ident = user_id(person_key)
         if ident is None or not self.available or ident not in self._current():
             return frozenset()
-        return frozenset(
-            s.channel_key for s in self.rt.repo.subscriptions.list() if s.platform == PLATFORM
-        )
+        return frozenset(s.channel_key for s in self.chat.subscriptions(PLATFORM))
 
     def _current(self) -> frozenset[str]:
         with self._lock:

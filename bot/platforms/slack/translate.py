@@ -282,3 +282,17 @@ def modal_values(view: dict[str, Any]) -> tuple[list[str], str]:
     if not isinstance(picked, list):
         picked = []
     return [u for u in picked if isinstance(u, str) and _USER_ID.match(u)], str(story)
+
+
+def form_incoming(form: Submission, *, at: datetime, base_url: str = "") -> Incoming:
+    """A submitted form as a nomination in the post's thread, kept under modal:VIEW_ID."""
+    return Incoming(
+        place=form.place,
+        author=form.author,
+        message_id=f"{MODAL_PREFIX}{form.view_id}",
+        text=form.story,
+        at=at,
+        mentions=[Mention(nominee, 0, 0) for nominee in form.nominees],
+        thread_of=form.thread_ts,
+        link=message_link(base_url, form.place.channel, form.thread_ts),
+    )
