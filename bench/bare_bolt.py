@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.ops.web import WebApp, serve
+from bot.platforms.slack.http import PATH, SlackEvents
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
@@ -40,7 +41,7 @@ def main() -> None:
     app.event("message")(lambda: None)
     print("ready", flush=True)
     serve(
-        WebApp(slack=app, slack_secret=SECRET, health=lambda: {"ok": True}),
+        WebApp(routes={PATH: ("slack", SlackEvents(app, SECRET))}, health=lambda: {"ok": True}),
         host="127.0.0.1",
         port=args.port,
     )

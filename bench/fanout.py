@@ -15,6 +15,7 @@ from typing import Any
 from bench.common import SECRET, TOKEN
 from bot.config import Settings
 from bot.platforms.slack.app import SlackBot
+from bot.platforms.slack.settings import SlackSettings
 from bot.wiring import build
 from tests.fake_slack import TEAM, FakeSlack
 from tests.fakes import FakeClock, shanghai
@@ -32,14 +33,14 @@ def run(tmp_db: str) -> dict[str, Any]:
         settings = Settings(
             database_url=f"sqlite:///{tmp_db}",
             locale="en",
-            slack_bot_token=TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=fake.api_url,
+            sections={
+                "slack": SlackSettings(bot_token=TOKEN, signing_secret=SECRET, api_url=fake.api_url)
+            },
             fanout_concurrency=CONCURRENCY,
         )
         clock = FakeClock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
         runtime = build(settings, clock=clock)
-        bot = SlackBot(runtime.chat, runtime.settings)
+        bot = SlackBot(runtime.chat, settings.section("slack"))
         for n in range(POSTS):
             runtime.repo.subscriptions.save(
                 platform="slack", workspace=TEAM, channel=f"C{n:05d}", post_at="09:30",

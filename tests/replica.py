@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.platforms.slack.client import ChannelPacer, web_client
 from bot.platforms.slack.poster import SlackPoster
 from bot.platforms.slack.render import SlackRenderer
+from bot.platforms.slack.settings import SlackSettings
 from bot.wiring import build
 from tests.fakes import shanghai
 
@@ -44,9 +45,8 @@ def main() -> None:
 
     day = args.day
     clock = SharedClock(shanghai(day.year, day.month, day.day, 9, 31), args.anchor)
-    settings = Settings(
-        database_url=args.database, locale="en", slack_bot_token=TOKEN, slack_api_url=args.slack_api
-    )
+    slack = SlackSettings(bot_token=TOKEN, api_url=args.slack_api)
+    settings = Settings(database_url=args.database, locale="en", sections={"slack": slack})
     runtime = build(settings, clock=clock)
     posts = DailyPosts(
         runtime.repo,
@@ -57,7 +57,7 @@ def main() -> None:
         concurrency=args.concurrency,
     )
     render = SlackRenderer(runtime.templates, runtime.rubric, min_story=settings.min_story)
-    poster = SlackPoster(web_client(settings, for_posting=True), render, ChannelPacer(0.0))
+    poster = SlackPoster(web_client(slack, for_posting=True), render, ChannelPacer(0.0))
     poster.sleep = lambda _seconds: None
 
     def poster_for(platform: str) -> Poster | None:

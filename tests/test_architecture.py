@@ -56,15 +56,6 @@ def test_only_config_reads_the_environment():
 
 
 LAYERS = {"core": 0, "words": 1, "ops": 2, "app": 3, "platforms": 4}  # above: cli, config, wiring
-# Upward imports still to remove (issue 13): the adapters take the composition root's Runtime
-# and Settings. The list may only shrink: a new upward import fails, and so does a fixed one
-# left listed here.
-KNOWN_UPWARD = {
-    ("bot/platforms/dingtalk/app.py", "bot.config"),
-    ("bot/platforms/dingtalk/stream.py", "bot.config"),
-    ("bot/platforms/slack/app.py", "bot.config"),
-    ("bot/platforms/slack/client.py", "bot.config"),
-}
 
 
 def _layer(path: Path) -> str | None:
@@ -86,7 +77,7 @@ def test_the_layers_of_bot_import_only_downward():
             if LAYERS.get(parts[1], 99) > LAYERS[layer]:
                 upward.add((str(path.relative_to(ROOT)), module))
 
-    assert upward == KNOWN_UPWARD
+    assert upward == set()
 
 
 def test_words_and_ops_never_touch_storage():
@@ -102,9 +93,8 @@ def test_words_and_ops_never_touch_storage():
     assert bad == []
 
 
-def test_platforms_import_no_storage_but_its_error_and_replay_store():
-    """Adapters reach data through the service; the DingTalk callback check still takes the
-    replay store (storage.trust) by type, the one known exception."""
+def test_platforms_import_no_storage():
+    """Adapters reach data through the chat service, never the repository."""
     bad = {
         (str(path.relative_to(ROOT)), module)
         for path in (ROOT / "bot" / "platforms").rglob("*.py")
@@ -112,7 +102,7 @@ def test_platforms_import_no_storage_but_its_error_and_replay_store():
         if module.split(".")[0] == "storage"
     }
 
-    assert bad == {("bot/platforms/dingtalk/callback.py", "storage.trust")}
+    assert bad == set()
 
 
 def _platform_words(path: Path) -> bool:
@@ -128,18 +118,6 @@ def _platform_words(path: Path) -> bool:
     )
 
 
-# Modules outside bot/platforms/ that still name a platform (issue 13 moves them into the
-# platforms' packages). The list may only shrink.
-KNOWN_SWITCHBOARDS = {
-    "bot/cli/__init__.py",
-    "bot/cli/admin.py",
-    "bot/cli/run.py",
-    "bot/config.py",
-    "bot/ops/logs.py",
-    "bot/ops/web.py",
-}
-
-
 def test_platform_names_live_in_their_packages_and_the_registry():
     """A platform is one package under bot/platforms/ plus a line in the registry."""
     naming = {
@@ -148,7 +126,7 @@ def test_platform_names_live_in_their_packages_and_the_registry():
         if not path.is_relative_to(ROOT / "bot" / "platforms") and _platform_words(path)
     }
 
-    assert naming == KNOWN_SWITCHBOARDS
+    assert naming == set()
 
 
 def test_every_registered_platform_is_a_package_of_its_own_name():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from io import BytesIO
+from typing import Protocol
 
 from bot.app.conversation import ExportFile
 from bot.app.export import write_book
@@ -22,6 +23,14 @@ from bot.core.model import DailyPost, Subscription
 from bot.core.rubric import Rubric
 from bot.core.summaries import Summary
 from bot.words.templates import Templates
+
+
+class Replays(Protocol):
+    def first_use(
+        self, *, platform: str, stamp: str, signature: str, now: datetime, until: datetime
+    ) -> bool: ...
+
+    def release(self, *, platform: str, stamp: str, signature: str) -> None: ...
 
 
 class ChatService:
@@ -138,6 +147,11 @@ class ChatService:
 
     def remember_names(self, names: Mapping[str, str]) -> None:
         self.service.repo.people.remember(names, now=self.service.clock.now())
+
+    @property
+    def replays(self) -> Replays:
+        """Signed requests seen already, shared by every replica (the replay check)."""
+        return self.service.repo.trust
 
     def add_role_source(self, source: Callable[[str], frozenset[str]]) -> None:
         """Channels a person manages by the platform's own word (a user group, say)."""

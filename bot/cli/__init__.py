@@ -6,17 +6,16 @@ The shell operator is trusted like an admin: every read they make is still audit
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from bot import __version__
 from bot.cli import admin as cli_admin
 from bot.cli import calendar as cli_calendar
 from bot.config import ConfigError, Settings
 from bot.ops import logs
-from bot.ops.shutdown import Stop, Stopping
+from bot.platforms.registry import INTERACTIVE, PLATFORMS
 from bot.wiring import NoDatabase, build
 from bot.words.packs import PackError, available_packs, load_pack, pack_path
 from bot.words.templates import Templates
@@ -37,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     default_level = "INFO" if args.handler is cmd_run else "WARNING"
-    logs.configure(settings.log_level or default_level, settings.log_format)
+    quiet = tuple(name for p in PLATFORMS.values() for name in p.loggers)
+    logs.configure(settings.log_level or default_level, settings.log_format, quiet=quiet)
     try:
         return int(args.handler(settings, args))
     except PackError as error:
@@ -80,13 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="start the bot (the console chat when no platform is configured)"
+        "run", help="start the bot (a chat in this terminal when no platform is configured)"
     )
-    run.add_argument("--as", dest="speaker", help="console: speak as this person (default: me)")
+    run.add_argument(
+        "--as", dest="speaker", help="the terminal chat: speak as this person (default: me)"
+    )
     run.add_argument(
         "--http",
         action="store_true",
-        help="Slack HTTP mode: serve POST /slack/events and GET /healthz (default: Socket Mode)",
+        help="HTTP mode: serve each platform's events and GET /healthz (default: each "
+        "platform's socket, e.g. Socket Mode, Stream mode)",
     )
     run.add_argument("--port", type=int, default=3000, help="port for --http (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="address for --http (default 0.0.0.0)")
@@ -124,44 +127,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         from bot.cli.run import run_platforms
 
         return run_platforms(settings, http=args.http, host=args.host, port=args.port)
-    from bot.app.scheduler import start_ticking
-    from bot.platforms.console.chat import Console
-
+    here = PLATFORMS[INTERACTIVE]
+    assert here.chat_here is not None
     runtime = build(settings)
-    console = Console(
-        runtime.chat,
-        sys.stdout,
-        speaker=args.speaker or settings.console_user,
-        posts=runtime.posts,
-        database=settings.database_url,
-    )
-    console.start()
-    scheduler = start_ticking(runtime.posts, console.poster_for, seconds=settings.tick_seconds)
-    stopping = Stopping().install()
     try:
-        console.loop(_typed_lines(console, stopping))
-    except (Stop, KeyboardInterrupt):
-        pass
+        return here.chat_here(runtime, settings.section(INTERACTIVE), args.speaker)
     finally:
-        scheduler.shutdown(wait=True)  # a post being written is finished first
         runtime.close()
-        logging.getLogger("bot.run").info("event=stopped signal=%s", stopping.signal or "none")
-    return 0
-
-
-def _typed_lines(console: object, stopping: Stopping) -> Iterator[str]:
-    """Lines from the terminal, with a prompt naming the speaker; piped input gets no prompt.
-    A stop signal ends the wait for a line at once, and never a line being handled."""
-    interactive = sys.stdin.isatty()
-    while not stopping.event.is_set():
-        stopping.raise_in_main = True
-        try:
-            line = input(f"{getattr(console, 'speaker', '')}> " if interactive else "")
-        except EOFError:
-            return
-        finally:
-            stopping.raise_in_main = False
-        yield line
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

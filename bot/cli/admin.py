@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app.calendars import country_of
 from bot.app.export import summary_json
-from bot.app.posting import DeliveryRefused, DeliveryUnconfirmed, Poster
+from bot.app.posting import DeliveryRefused, DeliveryUnconfirmed
 from bot.app.reading import ReadError
 from bot.cli.export import cmd_export
 from bot.cli.governance import PLATFORM_NAMES, actor, person_arg, resolve_channel
@@ -20,11 +20,13 @@ from bot.cli.governance import add_commands as governance_commands
 from bot.config import Settings
 from bot.core.permissions import Access, Scope
 from bot.platforms import registry
+from bot.platforms.registry import PLATFORMS
 from bot.wiring import Runtime, opened
 from storage.engine import shown_url
 
 _CHANNELS = ", ".join(f"{p.channel_example} ({p.name})" for p in registry.PLATFORMS.values())
 _WORKSPACES = " / ".join(f"{p.workspace_hint} ({p.name})" for p in registry.PLATFORMS.values())
+_HERE = registry.PLATFORMS[registry.INTERACTIVE]  # the examples name the platform anyone can try
 
 
 def time_arg(text: str) -> str:
@@ -57,7 +59,7 @@ _CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+=/.\-]{0,63}$")
 
 
 def channel_arg(text: str) -> str:
-    """A channel id as the platforms write them (Slack C…, DingTalk cid…=, console)."""
+    """A channel id as the platforms write them (each platform's `channel_example`)."""
     text = text.strip().lstrip("#")
     if not _CHANNEL.match(text):
         raise argparse.ArgumentTypeError(f"write the channel id, e.g. {_CHANNELS} (got {text!r})")
@@ -95,8 +97,12 @@ def add_commands(commands: Any) -> None:
     summary = commands.add_parser(
         "summary", help="evidence summary for a channel, a person or everyone"
     )
-    summary.add_argument("--channel", help="PLATFORM:CHANNEL, e.g. console:console")
-    summary.add_argument("--user", type=person_arg, help="PLATFORM:ID, e.g. console:bob")
+    summary.add_argument(
+        "--channel", help=f"PLATFORM:CHANNEL, e.g. {_HERE.name}:{_HERE.channel_example}"
+    )
+    summary.add_argument(
+        "--user", type=person_arg, help=f"PLATFORM:ID, e.g. {_HERE.person(_HERE.person_example)}"
+    )
     summary.add_argument("--cycle", help="2026Q4 or a named cycle (default: the current one)")
     summary.add_argument("--value", help="a value key or name, e.g. customer-first or 客户第一")
     summary.add_argument("--format", choices=("text", "json"), default="text")
@@ -163,20 +169,17 @@ def _subscription_commands(commands: Any) -> None:
 
 
 def _workspace(settings: Settings, rt: Runtime, args: argparse.Namespace) -> str | None:
-    """The workspace named, the one the channel is subscribed in, or the token's own."""
+    """The workspace named, the platform's only one, the one the channel is subscribed in, or
+    the one the platform's credentials belong to."""
     if args.workspace:
         return str(args.workspace)
-    if args.platform == "console":
-        return "local"
-    if args.platform == "dingtalk":  # one app robot, one organisation: its robot code
-        if not settings.dingtalk_robot_code:
-            print(
-                "Set DINGTALK_CLIENT_ID (and DINGTALK_ROBOT_CODE if it differs) first, or pass "
-                "--workspace ROBOT_CODE.",
-                file=sys.stderr,
-            )
-            return None
-        return settings.dingtalk_robot_code
+    platform = PLATFORMS[args.platform]
+    section = settings.section(args.platform)
+    if platform.fixed_workspace:
+        found = platform.own_workspace(section) if platform.own_workspace else None
+        if found is None:
+            print(platform.workspace_unknown, file=sys.stderr)
+        return found
     known = {
         s.workspace
         for s in rt.repo.subscriptions.list(active_only=False)
@@ -184,45 +187,16 @@ def _workspace(settings: Settings, rt: Runtime, args: argparse.Namespace) -> str
     }
     if len(known) == 1:
         return known.pop()
-    if args.platform == "slack":
-        from bot.cli.run import slack_workspace
-
-        found = slack_workspace(settings)
-        if found is None:
-            print(
-                "Cannot tell which Slack workspace this is: set SLACK_BOT_TOKEN (and "
-                "SLACK_API_URL) so values-bot can ask Slack, or pass --workspace T…",
-                file=sys.stderr,
-            )
-        return found
-    return "default"
-
-
-def _poster(settings: Settings, rt: Runtime, platform: str) -> Poster | None:
-    if platform == "console":
-        from bot.platforms.console.chat import Console
-
-        return Console(rt.chat, sys.stdout).poster()
-    if platform == "slack":
-        from bot.platforms.slack.client import ChannelPacer, web_client
-        from bot.platforms.slack.poster import SlackPoster
-        from bot.platforms.slack.render import SlackRenderer
-
-        render = SlackRenderer(rt.templates, rt.rubric, min_story=settings.min_story)
-        return SlackPoster(web_client(settings, for_posting=True), render, ChannelPacer())
-    if platform == "dingtalk" and not settings.dingtalk_problems():
-        from bot.platforms.dingtalk.app import credentials
-        from bot.platforms.dingtalk.openapi import OpenApi
-        from bot.platforms.dingtalk.poster import DingTalkPoster
-        from bot.platforms.dingtalk.render import DingTalkRenderer
-
-        dingtalk = DingTalkRenderer(rt.templates, rt.rubric, min_story=settings.min_story)
-        return DingTalkPoster(OpenApi(credentials(settings)), dingtalk)
-    return None
+    if platform.own_workspace is None:
+        return "default"
+    found = platform.own_workspace(section)
+    if found is None:
+        print(platform.workspace_unknown, file=sys.stderr)
+    return found
 
 
 def _cannot_post(settings: Settings, platform: str) -> str:
-    missing = settings.dingtalk_problems() if platform == "dingtalk" else []
+    missing = settings.section(platform).problems(http=False)
     if not missing:
         return f"values-bot cannot post to {platform}."
     listed = "\n".join(f"  - {p}" for p in missing)
@@ -240,7 +214,7 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
         if sub is None or not sub.active:
             print(rt.templates.render("not_subscribed"), file=sys.stderr)
             return 1
-        poster = _poster(settings, rt, args.platform)
+        poster = PLATFORMS[args.platform].poster(rt.chat, settings.section(args.platform))
         if poster is None:
             print(_cannot_post(settings, args.platform), file=sys.stderr)
             return 2
@@ -248,7 +222,7 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
         try:
             outcome = rt.posts.post_now(sub, poster)
         except DeliveryRefused as refused:
-            key = "dingtalk_post_refused" if args.platform == "dingtalk" else "post_refused"
+            key = PLATFORMS[args.platform].post_refused
             print(rt.templates.render(key, channel=channel, reason=refused.reason), file=sys.stderr)
             return 1
         except (OSError, DeliveryUnconfirmed) as error:  # unreachable, or kept failing

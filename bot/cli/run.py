@@ -6,25 +6,20 @@ import logging
 import os
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.error import URLError
-from urllib.parse import urlsplit
-
-from slack_sdk.errors import SlackApiError
 
 from bot.app.posting import Poster
-from bot.config import Settings, looks_real
+from bot.config import Settings
 from bot.ops.metrics import METRICS
 from bot.ops.shutdown import Deadline, Stopping, drain
+from bot.platforms.base import CannotStart, Host, Running
+from bot.platforms.registry import PLATFORMS
 from bot.wiring import Runtime, build
 from bot.words.templates import Templates
-from storage.store import StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.ops.web import WebApp
-    from bot.platforms.dingtalk.app import DingTalkBot
-    from bot.platforms.slack.app import SlackBot
 
 log = logging.getLogger("bot.run")
 
@@ -50,30 +45,18 @@ def health_report(runtime: Runtime, *, ticking_since: datetime | None = None) ->
     }
 
 
-def slack_workspace(settings: Settings) -> str | None:
-    """The Slack team id the bot token belongs to (auth.test), or None if it cannot be asked."""
-    if not looks_real(settings.slack_bot_token, "xoxb-"):
-        return None
-    from bot.platforms.slack.client import web_client
-
-    try:
-        return str(web_client(settings, timeout=10).auth_test()["team_id"])
-    except (SlackApiError, URLError, OSError):
-        return None
-
-
 def _problems(settings: Settings, platforms: tuple[str, ...], http: bool) -> list[str]:
-    problems = []
-    if "slack" in platforms:
-        problems += settings.slack_problems(http=http)
-    if "dingtalk" in platforms:
-        problems += settings.dingtalk_problems()
-    return problems
+    return [p for name in platforms for p in settings.section(name).problems(http=http)]
+
+
+def _runnable() -> tuple[str, ...]:
+    return tuple(name for name, platform in PLATFORMS.items() if platform.start is not None)
 
 
 def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> int:
-    """Connect every configured platform (Slack, DingTalk), tick the scheduler, serve."""
-    platforms = settings.platforms or ("slack",)  # --http with nothing set: say what Slack needs
+    """Connect every configured platform, tick the scheduler, serve."""
+    # --http with nothing set: say what the first platform that runs over HTTP needs
+    platforms = settings.platforms or _runnable()[:1]
     problems = _problems(settings, platforms, http)
     if problems:
         t = Templates(settings.locale)
@@ -84,18 +67,13 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
     from bot.app.scheduler import start_ticking
 
     runtime = build(settings)
-    bots = _connect(runtime, platforms)
-    if bots is None:
+    running = _connect(runtime, platforms)
+    if running is None:
         runtime.close()
         return 2
-    slack, dingtalk = bots
 
     def poster_for(platform: str) -> Poster | None:
-        if slack is not None and platform == "slack":
-            return slack.poster()
-        if dingtalk is not None and platform == "dingtalk":
-            return dingtalk.poster()
-        return None
+        return next((p for bot in running for p in [bot.poster_for(platform)] if p), None)
 
     started = runtime.clock.now()
     scheduler = start_ticking(
@@ -109,22 +87,23 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
     deadline: Deadline | None = None  # one bound for the whole stop, from the signal on
     try:
         if http:
-            _serve(runtime, slack, dingtalk, host=host, port=port, started=started)
+            _serve(runtime, running, host=host, port=port, started=started)
             deadline = Deadline(settings.shutdown_seconds / 2)  # uvicorn's grace had the rest
         else:
-            deadline = _socket(runtime, slack, dingtalk, stopping, started=started)
+            deadline = _socket(runtime, running, stopping, started=started)
     except KeyboardInterrupt:
         pass
     finally:
         bound = deadline or Deadline(settings.shutdown_seconds)
-        _shut_down(runtime, scheduler, (slack, dingtalk), bound)
+        _shut_down(runtime, scheduler, running, bound)
     return 0
 
 
-def _shut_down(runtime: Runtime, scheduler: Any, bots: tuple[Any, ...], deadline: Deadline) -> None:
+def _shut_down(
+    runtime: Runtime, scheduler: Any, running: list[Running], deadline: Deadline
+) -> None:
     """No new posts; answers in flight get what is left of the bound; then connections close."""
     scheduler.shutdown(wait=False)
-    running = [bot for bot in bots if bot is not None]
     dropped = drain([bot.work for bot in running], deadline)
     unstored = sum(bot.retry.pending() for bot in running)
     for bot in running:
@@ -141,113 +120,51 @@ def _shut_down(runtime: Runtime, scheduler: Any, bots: tuple[Any, ...], deadline
         os._exit(0)
 
 
-Bots = tuple["SlackBot | None", "DingTalkBot | None"]
-
-
-def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> Bots | None:
-    """The Slack and DingTalk bots for the configured platforms; None after a clear message."""
+def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> list[Running] | None:
+    """Every configured platform started; None (after a clear message) if one cannot be."""
     settings = runtime.settings
-    t = runtime.templates
-    slack: SlackBot | None = None
-    dingtalk: DingTalkBot | None = None
-    if "slack" in platforms:
-        from bot.platforms.slack.app import SlackBot
-
-        try:
-            slack = SlackBot(runtime.chat, runtime.settings)
-        except SlackApiError as error:
-            said = t.render("run_slack_refused", error=error.response.get("error"))
-            print(said, file=sys.stderr)
-            return None
-        except (URLError, OSError) as error:
-            said = t.render("run_slack_unreachable", url=settings.slack_api_url, error=error)
-            print(said, file=sys.stderr)
-            return None
-    if "dingtalk" in platforms:
-        from bot.platforms.dingtalk.app import DingTalkBot
-        from bot.platforms.dingtalk.openapi import DingTalkError
-
-        dingtalk = DingTalkBot(runtime.chat, runtime.settings)
-        try:
-            dingtalk.api.token()  # wrong credentials are better said now than at 09:30
-        except DingTalkError as error:
-            dingtalk.close()
-            if slack is not None:
-                slack.close()
-            reason = (
-                t.render("run_dingtalk_unreachable", url=settings.dingtalk_api_url)
-                if error.status == 0
-                else t.render("run_dingtalk_refused", code=error.code or error.status)
-            )
-            print(t.render("run_dingtalk_cannot_start", reason=reason), file=sys.stderr)
-            return None
-    return slack, dingtalk
-
-
-def web_app(
-    runtime: Runtime,
-    slack: SlackBot | None,
-    dingtalk: DingTalkBot | None,
-    *,
-    started: datetime | None = None,
-) -> WebApp:
-    """The HTTP mode's app, as `run --http` serves it (tests serve this very one)."""
-    from bot.ops.web import SLACK_WINDOW, WebApp
-
-    settings = runtime.settings
-    callbacks = None
-    if dingtalk is not None:
-        from bot.platforms.dingtalk.callback import Callbacks
-
-        callbacks = Callbacks(
-            settings.dingtalk_client_secret,
-            dingtalk.receive_callback,
-            trust=runtime.repo.trust,
-            clock=runtime.clock,
+    running: list[Running] = []
+    for name in platforms:
+        start = PLATFORMS[name].start
+        if start is None:
+            continue
+        host = Host(
+            chat=runtime.chat, settings=settings.section(name), spool_dir=settings.spool_dir
         )
-
-    def seen(stamp: str, signature: str) -> bool:
-        now = datetime.now(UTC)  # Slack signs with the real time, not the bot's clock
-        until = datetime.fromtimestamp(int(stamp), UTC) + timedelta(seconds=SLACK_WINDOW)
         try:
-            return runtime.repo.trust.first_use(
-                platform="slack", stamp=stamp, signature=signature, now=now, until=until
-            )
-        except StoreUnavailable:  # the database is away: every command needs it anyway
-            log.warning("slack: replay check skipped, the database is away")
-            return True
+            running.append(start(host))
+        except CannotStart as refused:
+            for bot in running:
+                bot.close()
+            print(refused, file=sys.stderr)
+            return None
+    return running
 
-    api = urlsplit(settings.slack_api_url)
+
+def web_app(runtime: Runtime, running: list[Running], *, started: datetime | None = None) -> WebApp:
+    """The HTTP mode's app, as `run --http` serves it (tests serve this very one): every
+    running platform's routes, and the operator's endpoints."""
+    from bot.ops.web import WebApp
+
+    settings = runtime.settings
+    routes = {path: (bot.name, route) for bot in running for path, route in bot.routes().items()}
     return WebApp(
-        slack=slack.app if slack is not None else None,
-        slack_secret=settings.slack_signing_secret,
-        dingtalk=callbacks,
+        routes=routes,
         health=lambda: health_report(runtime, ticking_since=started),
-        seen=seen,
-        response_hosts=(f"{api.scheme}://{api.netloc}",),
         metrics_token=settings.metrics_token,
         metrics=not settings.metrics_address,
     )
 
 
 def _serve(
-    runtime: Runtime,
-    slack: SlackBot | None,
-    dingtalk: DingTalkBot | None,
-    *,
-    host: str,
-    port: int,
-    started: datetime,
+    runtime: Runtime, running: list[Running], *, host: str, port: int, started: datetime
 ) -> None:
     from bot.ops.web import serve
 
     settings, t = runtime.settings, runtime.templates
     base = f"http://{host}:{port}"
-    if dingtalk is not None:
-        print(t.render("run_dingtalk_callbacks", url=f"{base}/dingtalk/events"), flush=True)
-    if slack is not None:
-        said = t.render("run_slack_http", url=f"{base}/slack/events", team=slack.me.team)
-        print(said, flush=True)
+    for bot in running:
+        print(bot.http_greeting(base), flush=True)
     metrics_at = None
     if settings.metrics_address:
         metrics_host, _, metrics_port = settings.metrics_address.rpartition(":")
@@ -259,7 +176,7 @@ def _serve(
     )
     print(t.render("run_health", base=base, metrics=where), flush=True)
     serve(
-        web_app(runtime, slack, dingtalk, started=started),
+        web_app(runtime, running, started=started),
         host=host,
         port=port,
         metrics_at=metrics_at,
@@ -268,50 +185,22 @@ def _serve(
 
 
 def _socket(
-    runtime: Runtime,
-    slack: SlackBot | None,
-    dingtalk: DingTalkBot | None,
-    stopping: Stopping,
-    *,
-    started: datetime,
+    runtime: Runtime, running: list[Running], stopping: Stopping, *, started: datetime
 ) -> Deadline:
-    """Slack Socket Mode and DingTalk Stream mode: outbound connections, no public URL.
-    Runs until a stop signal; health and metrics on BOT_ADMIN_PORT when it is set. Returns
-    the stop's bound (BOT_SHUTDOWN_SECONDS from the signal), part of it spent here."""
+    """Socket and Stream modes: outbound connections, no public URL. Runs until a stop
+    signal; health and metrics on BOT_ADMIN_PORT when it is set. Returns the stop's bound
+    (BOT_SHUTDOWN_SECONDS from the signal), part of it spent here."""
     settings = runtime.settings
-    handler = None
-    stream = None
     admin = _admin_server(runtime, started) if settings.admin_address else None
-    if slack is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(slack.app, settings.slack_app_token)
-        handler.connect()  # type: ignore[no-untyped-call]
-        print(runtime.templates.render("run_slack_socket", team=slack.me.team), flush=True)
-    if dingtalk is not None:
-        from bot.platforms.dingtalk.stream import stream_client
-
-        dingtalk.replay_spool()  # acknowledged before a crash, never stored: stored now
-        client, stream = stream_client(settings, dingtalk)
-        thread = threading.Thread(
-            target=client.run_until, args=(stopping.event,), name="dingtalk-stream", daemon=True
-        )
-        thread.start()
-        said = runtime.templates.render(
-            "run_dingtalk_stream", url=settings.dingtalk_api_url, robot=settings.dingtalk_robot_code
-        )
-        print(said, flush=True)
+    for bot in running:
+        print(bot.open_socket(stopping.event), flush=True)
     try:
         stopping.wait()
     finally:
         stopping.event.set()
         deadline = Deadline(settings.shutdown_seconds)
-        if stream is not None:
-            stream.accepting = False  # frames from now on are delivered again, elsewhere
-            drain([stream], deadline)
-            thread.join(timeout=deadline.left())
-        if handler is not None:
-            handler.close()  # type: ignore[no-untyped-call]
+        for bot in reversed(running):
+            bot.close_socket(deadline)
         if admin is not None:
             admin.should_exit = True
     return deadline

@@ -16,16 +16,7 @@ from typing import TextIO
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FORMATS = ("text", "json")
-QUIET = (
-    "alembic",
-    "apscheduler",
-    "httpx",
-    "httpcore",
-    "slack_bolt",
-    "slack_sdk",
-    "dingtalk_stream",
-    "uvicorn",
-)
+QUIET = ("alembic", "apscheduler", "httpx", "httpcore", "uvicorn")  # and each platform's SDK
 
 
 def _stamp(record: logging.LogRecord) -> str:
@@ -53,8 +44,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(level: str = "WARNING", fmt: str = "text", stream: TextIO | None = None) -> None:
-    """Send every record to stderr in `fmt`, from `level` up (replacing an earlier call's)."""
+def configure(
+    level: str = "WARNING",
+    fmt: str = "text",
+    stream: TextIO | None = None,
+    *,
+    quiet: tuple[str, ...] = (),
+) -> None:
+    """Send every record to stderr in `fmt`, from `level` up (replacing an earlier call's);
+    the loggers in QUIET and `quiet` (the platforms' SDKs) stay at WARNING unless DEBUG."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.set_name("values-bot")
@@ -63,5 +61,5 @@ def configure(level: str = "WARNING", fmt: str = "text", stream: TextIO | None =
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in QUIET:
+    for name in (*QUIET, *quiet):
         logging.getLogger(name).setLevel(level if level == "DEBUG" else "WARNING")

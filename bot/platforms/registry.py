@@ -10,5 +10,8 @@ PLATFORMS: dict[str, Platform] = {
 }
 
 
+INTERACTIVE = console.PLATFORM.name  # what `values-bot run` starts when no platform is set
+
+
 def names() -> tuple[str, ...]:
     return tuple(PLATFORMS)

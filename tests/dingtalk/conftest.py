@@ -25,6 +25,8 @@ from bot.core.permissions import Role
 from bot.platforms.dingtalk.app import DingTalkBot, credentials
 from bot.platforms.dingtalk.callback import sign
 from bot.platforms.dingtalk.openapi import OpenApi
+from bot.platforms.dingtalk.settings import DingTalkSettings
+from bot.platforms.dingtalk.spool import Spool
 from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, FakeDingTalk
@@ -187,11 +189,14 @@ def dingtalk_settings(fake: FakeDingTalk, database_url: str, **extra: Any) -> Se
         database_url=database_url,
         locale=extra.pop("locale", "zh"),
         admins=frozenset({f"dingtalk:{ADMIN}"}),
-        platforms=("dingtalk",),
-        dingtalk_client_id=CLIENT_ID,
-        dingtalk_client_secret=CLIENT_SECRET,
-        dingtalk_robot_code=ROBOT_CODE,
-        dingtalk_api_url=fake.url,
+        sections={
+            "dingtalk": DingTalkSettings(
+                client_id=CLIENT_ID,
+                client_secret=CLIENT_SECRET,
+                robot_code=ROBOT_CODE,
+                api_url=fake.url,
+            )
+        },
         **extra,
     )
 
@@ -215,7 +220,13 @@ def world(
 ) -> Iterator[DingTalkWorld]:
     settings = dingtalk_settings(fake_dingtalk, "sqlite://", **dingtalk_extra)
     runtime = build(settings, clock=clock, repo=repo)
-    bot = DingTalkBot(runtime.chat, settings, api=OpenApi(credentials(settings), backoff=0.01))
+    section = settings.section("dingtalk")
+    bot = DingTalkBot(
+        runtime.chat,
+        section,
+        api=OpenApi(credentials(section), backoff=0.01),
+        spool=Spool(settings.spool_dir),
+    )
     runtime.repo.governance.grant(
         person=f"dingtalk:{MANAGER}",
         role=Role.MANAGER,
@@ -223,7 +234,7 @@ def world(
         by="test",
         now=clock.now(),
     )
-    app = web_app(runtime, None, bot)
+    app = web_app(runtime, [bot])
     with served(app) as base, httpx.Client(timeout=10) as client:
         yield DingTalkWorld(
             fake=fake_dingtalk,

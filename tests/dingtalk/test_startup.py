@@ -44,10 +44,11 @@ def test_the_robot_code_defaults_to_the_client_id_and_urls_are_checked() -> None
         {"DINGTALK_CLIENT_ID": "dingabc123456", "DINGTALK_API_URL": "http://127.0.0.1:9/"}
     )
     assert settings.platforms == ("dingtalk",)
-    assert settings.dingtalk_robot_code == "dingabc123456"
-    assert settings.dingtalk_api_url == "http://127.0.0.1:9"
-    assert settings.dingtalk_legacy_url == "http://127.0.0.1:9"
-    assert Settings.from_env({}).dingtalk_legacy_url == "https://oapi.dingtalk.com"
+    dingtalk = settings.section("dingtalk")
+    assert dingtalk.robot_code == "dingabc123456"
+    assert dingtalk.api_url == "http://127.0.0.1:9"
+    assert dingtalk.legacy_url == "http://127.0.0.1:9"
+    assert Settings.from_env({}).section("dingtalk").legacy_url == "https://oapi.dingtalk.com"
     with pytest.raises(ValueError, match="DINGTALK_API_URL"):
         Settings.from_env({"DINGTALK_API_URL": "api.dingtalk.com"})
 

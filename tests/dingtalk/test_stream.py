@@ -40,7 +40,7 @@ def group_frame(world: DingTalkWorld, message_id: str) -> dict[str, Any]:
 
 @pytest.fixture
 def streaming(world: DingTalkWorld) -> Iterator[StreamClient]:
-    client, _handler = stream_client(world.runtime.settings, world.bot)
+    client, _handler = stream_client(world.bot.settings, world.bot)
     stop = threading.Event()
     thread = threading.Thread(target=client.run_until, args=(stop,), daemon=True)
     thread.start()

@@ -58,7 +58,7 @@ def test_every_replica_refuses_a_pair_used_once(world: DingTalkWorld) -> None:
     assert world.send(body, headers=headers).status_code == 200
     other_repo = Repository.on(world.repo.engine)
     other = Callbacks(
-        world.runtime.settings.dingtalk_client_secret,
+        world.bot.settings.client_secret,
         lambda payload: None,
         trust=other_repo.trust,
         clock=world.clock,
@@ -199,9 +199,7 @@ def test_a_stream_message_acknowledged_during_an_outage_survives_a_restart(
 ) -> None:
     world.post_today()
     spool = Spool(tmp_path / "spool")
-    crashing = DingTalkBot(
-        world.runtime.chat, world.runtime.settings, api=world.bot.api, spool=spool
-    )
+    crashing = DingTalkBot(world.runtime.chat, world.bot.settings, api=world.bot.api, spool=spool)
     real = world.runtime.service.handle
 
     def database_away(incoming: Any) -> Any:
@@ -213,7 +211,7 @@ def test_a_stream_message_acknowledged_during_an_outage_survives_a_restart(
     crashing.receive(frame)  # Stream mode: acknowledged (no exception)
     assert world.evidence() == [] and len(spool) == 1
     world.runtime.service.handle = real  # type: ignore[method-assign]
-    settings = world.runtime.settings
+    settings = world.bot.settings
     restarted = DingTalkBot(
         world.runtime.chat, settings, api=OpenApi(credentials(settings)), spool=spool
     )
@@ -229,11 +227,11 @@ def test_a_daily_post_that_timed_out_is_marked_unknown_and_sent_once(
     world: DingTalkWorld,
 ) -> None:
     world.fake.send_delay = 1.0
-    settings = world.runtime.settings
+    settings = world.bot.settings
     api = OpenApi(
         credentials(settings), http=httpx.Client(timeout=httpx.Timeout(0.3)), backoff=0.01
     )
-    bot = DingTalkBot(world.runtime.chat, world.runtime.settings, api=api)
+    bot = DingTalkBot(world.runtime.chat, settings, api=api, spool=world.bot.spool)
     try:
         sub = world.subscribe()
         world.runtime.posts.post_now(sub, bot.poster())

@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.core.model import Subscription
 from bot.core.permissions import Role
 from bot.platforms.slack.app import SlackBot
+from bot.platforms.slack.settings import SlackSettings
 from bot.wiring import Runtime, build
 from storage.repository import Repository
 from tests.fake_slack import TEAM, FakeSlack
@@ -181,13 +182,16 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 def slack_settings(fake: FakeSlack, database_url: str, **extra: Any) -> Settings:
+    slack = {k.removeprefix("slack_"): extra.pop(k) for k in list(extra) if k.startswith("slack_")}
     return Settings(
         database_url=database_url,
         locale="en",
         admins=frozenset({f"slack:{ADMIN}"}),
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=fake.api_url,
+        sections={
+            "slack": SlackSettings(
+                bot_token=TOKEN, signing_secret=SECRET, api_url=fake.api_url, **slack
+            )
+        },
         **extra,
     )
 
@@ -205,7 +209,7 @@ def slack_world(
     """The bot, served over HTTP, on this repository; closed on exit."""
     settings = slack_settings(fake_slack, "sqlite://", **extra)
     runtime = build(settings, clock=clock, repo=repo)
-    bot = SlackBot(runtime.chat, runtime.settings)
+    bot = SlackBot(runtime.chat, settings.section("slack"))
     bot.pacer.interval = 0.0  # one post per channel per second is checked on its own
     runtime.repo.governance.grant(
         person=f"slack:{MANAGER}",
@@ -214,7 +218,7 @@ def slack_world(
         by="test",
         now=clock.now(),
     )
-    app = web_app(runtime, bot, None)
+    app = web_app(runtime, [bot])
     try:
         with served(app) as base, httpx.Client(timeout=10) as client:
             yield SlackWorld(

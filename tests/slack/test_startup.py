@@ -64,5 +64,5 @@ def test_slack_api_url_must_be_a_url_and_gets_its_slash():
     assert "SLACK_API_URL" in str(error.value)
 
     settings = Settings.from_env({"SLACK_API_URL": "http://127.0.0.1:8090/api"})
-    assert settings.slack_api_url == "http://127.0.0.1:8090/api/"
-    assert Settings.from_env({}).slack_api_url == "https://slack.com/api/"
+    assert settings.section("slack").api_url == "http://127.0.0.1:8090/api/"
+    assert Settings.from_env({}).section("slack").api_url == "https://slack.com/api/"

@@ -67,7 +67,7 @@ def test_a_replay_is_refused_by_another_replica_too(world: SlackWorld) -> None:
     fields = _command_fields(world, MANAGER, "summary")
     first, headers = _post_form(world, fields)
     assert first.status_code == 200
-    other = web_app(world.runtime, world.bot, None)  # another process, the same database
+    other = web_app(world.runtime, [world.bot])  # another process, the same database
     with served(other) as base:
         raw = urlencode(fields)
         again = httpx.post(f"{base}/slack/events", content=raw, headers=headers)
@@ -138,7 +138,7 @@ def test_signed_interactivity_with_a_broken_payload_is_400(world: SlackWorld) ->
 
 
 def _app() -> WebApp:
-    return WebApp(slack=None, health=lambda: {"ok": True}, metrics_token="s3cret-scrape")
+    return WebApp(health=lambda: {"ok": True}, metrics_token="s3cret-scrape")
 
 
 def test_a_client_that_sends_its_headers_too_slowly_is_cut_off() -> None:
@@ -189,7 +189,7 @@ def test_metrics_need_the_bearer_token_when_one_is_set() -> None:
 def test_metrics_can_live_on_their_own_address() -> None:
     from bot.ops.admin import AdminApp
 
-    app = WebApp(slack=None, health=lambda: {"ok": True}, metrics=False)
+    app = WebApp(health=lambda: {"ok": True}, metrics=False)
     with served(app) as base, served(AdminApp()) as metrics:
         assert httpx.get(f"{base}/metrics").status_code == 404
         assert httpx.get(f"{metrics}/metrics").status_code == 200

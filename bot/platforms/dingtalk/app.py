@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -25,14 +26,18 @@ from bot.app.chat import ChatService
 from bot.app.conversation import PRIVATE_COMMANDS, Conversation, StoreUnavailable
 from bot.app.outage import StoreLater
 from bot.app.posting import Poster
-from bot.config import Settings
 from bot.core.messages import Incoming, Reply
+from bot.ops.shutdown import Deadline, drain
+from bot.ops.web import Route
+from bot.platforms.base import CannotStart, Host
 from bot.platforms.dingtalk import translate
+from bot.platforms.dingtalk.callback import Callbacks
 from bot.platforms.dingtalk.names import Names
-from bot.platforms.dingtalk.openapi import Credentials, OpenApi
+from bot.platforms.dingtalk.openapi import Credentials, DingTalkError, OpenApi
 from bot.platforms.dingtalk.outbound import DingTalkOutbound
 from bot.platforms.dingtalk.poster import DingTalkPoster
 from bot.platforms.dingtalk.render import DingTalkRenderer
+from bot.platforms.dingtalk.settings import DingTalkSettings
 from bot.platforms.dingtalk.spool import Spool
 from bot.platforms.dingtalk.translate import PLATFORM, Message
 
@@ -42,31 +47,37 @@ SEEN_SECONDS = 3600.0  # a callback's signature stays valid for an hour: so does
 SEEN_MAX = 20_000
 
 
-def credentials(settings: Settings) -> Credentials:
+PATH = "/dingtalk/events"
+
+
+def credentials(settings: DingTalkSettings) -> Credentials:
     return Credentials(
-        client_id=settings.dingtalk_client_id,
-        client_secret=settings.dingtalk_client_secret,
-        robot_code=settings.dingtalk_robot_code,
-        api_url=settings.dingtalk_api_url,
-        legacy_url=settings.dingtalk_legacy_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        robot_code=settings.robot_code,
+        api_url=settings.api_url,
+        legacy_url=settings.legacy_url,
     )
 
 
 class DingTalkBot:
     """Robot messages in, through the conversation pipeline; the spool for Stream outages."""
 
+    name = PLATFORM
+
     def __init__(
         self,
         chat: ChatService,
-        settings: Settings,
+        settings: DingTalkSettings,
         *,
+        spool: Spool,
         api: OpenApi | None = None,
         workers: int = 8,
-        spool: Spool | None = None,
     ) -> None:
-        self.chat = chat
+        self.chat, self.settings, self.t = chat, settings, chat.templates
+        self._stream: Any = None
         self.api = api or OpenApi(credentials(settings))
-        self.robot_code = settings.dingtalk_robot_code
+        self.robot_code = settings.robot_code
         self.render = DingTalkRenderer(chat.templates, chat.rubric, min_story=chat.min_story)
         self.names = Names(self.api, chat)
         self.outbound = DingTalkOutbound(self.api, self.render, self.names, chat)
@@ -76,7 +87,7 @@ class DingTalkBot:
         self._poster = DingTalkPoster(self.api, self.render)
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._seen_lock = threading.Lock()
-        self.spool = spool if spool is not None else Spool(settings.spool_dir)
+        self.spool = spool
 
     @property
     def work(self) -> Background:
@@ -96,6 +107,39 @@ class DingTalkBot:
         """Stop; `wait=False` after a shutdown's deadline drops answers not yet started."""
         self.conversation.close(wait=wait)
         self.api.close()
+
+    # ---- how `values-bot run` drives it ---------------------------------------------------------
+
+    def routes(self) -> Mapping[str, Route]:
+        callbacks = Callbacks(
+            self.settings.client_secret,
+            self.receive_callback,
+            trust=self.chat.replays,
+            clock=self.chat,
+        )
+        return {PATH: callbacks.route}
+
+    def http_greeting(self, base: str) -> str:
+        return self.t.render("run_dingtalk_callbacks", url=f"{base}{PATH}")
+
+    def open_socket(self, stopping: threading.Event) -> str:
+        from bot.platforms.dingtalk.stream import stream_client
+
+        self.replay_spool()  # acknowledged before a crash, never stored: stored now
+        client, self._stream = stream_client(self.settings, self)
+        self._thread = threading.Thread(
+            target=client.run_until, args=(stopping,), name="dingtalk-stream", daemon=True
+        )
+        self._thread.start()
+        return self.t.render(
+            "run_dingtalk_stream", url=self.settings.api_url, robot=self.settings.robot_code
+        )
+
+    def close_socket(self, deadline: Deadline) -> None:
+        if self._stream is not None:
+            self._stream.accepting = False  # frames from now on are delivered again, elsewhere
+            drain([self._stream], deadline)
+            self._thread.join(timeout=deadline.left())
 
     # ---- one robot message ----------------------------------------------------------------------
 
@@ -210,3 +254,28 @@ class DingTalkBot:
 
 def _dingtalk_help(reply: Reply) -> Reply:
     return Reply("dingtalk_help") if reply.key == "help" else reply
+
+
+def start(host: Host) -> DingTalkBot:
+    """The DingTalk bot for `values-bot run`; wrong credentials are said now, not at 09:30."""
+    t, settings = host.chat.templates, host.settings
+    bot = DingTalkBot(host.chat, settings, spool=Spool(host.spool_dir))
+    try:
+        bot.api.token()
+    except DingTalkError as error:
+        bot.close()
+        reason = (
+            t.render("run_dingtalk_unreachable", url=settings.api_url)
+            if error.status == 0
+            else t.render("run_dingtalk_refused", code=error.code or error.status)
+        )
+        raise CannotStart(t.render("run_dingtalk_cannot_start", reason=reason)) from error
+    return bot
+
+
+def poster(chat: ChatService, settings: DingTalkSettings) -> Poster | None:
+    """A poster on its own, for `values-bot post`; None until the credentials are set."""
+    if settings.problems(http=False):
+        return None
+    render = DingTalkRenderer(chat.templates, chat.rubric, min_story=chat.min_story)
+    return DingTalkPoster(OpenApi(credentials(settings)), render)

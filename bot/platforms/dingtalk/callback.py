@@ -25,9 +25,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.app.chat import Replays
 from bot.app.clock import Clock
 from bot.app.outage import database_away
-from storage.trust import Trust
+from bot.ops.web import Answer, Request
 
 log = logging.getLogger(__name__)
 MAX_AGE_MS = 3_600_000  # DingTalk's own window
@@ -71,9 +72,15 @@ class Callbacks:
     """`POST /dingtalk/events`: verify, refuse replays, hand to the bot; 401 for anything unsigned."""
 
     def __init__(
-        self, secret: str, receive: Callable[[Any], None], *, trust: Trust, clock: Clock
+        self, secret: str, receive: Callable[[Any], None], *, trust: Replays, clock: Clock
     ) -> None:
         self.secret, self.receive, self.trust, self.clock = secret, receive, trust, clock
+
+    def route(self, request: Request) -> Answer:
+        """The HTTP route: the first value of each header counts."""
+        headers = {name: values[0] for name, values in request.headers.items() if values}
+        status, body = self(headers, request.body)
+        return Answer(status, body)
 
     def __call__(self, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
         now = self.clock.now()

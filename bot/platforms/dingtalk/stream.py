@@ -24,9 +24,9 @@ import httpx
 from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, ChatbotMessage
 from dingtalk_stream.version import VERSION_STRING  # type: ignore[import-untyped]
 
-from bot.config import Settings
 from bot.ops.metrics import METRICS
 from bot.platforms.dingtalk.app import DingTalkBot
+from bot.platforms.dingtalk.settings import DingTalkSettings
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,12 @@ class RobotMessages(CallbackHandler):  # type: ignore[misc]
 class StreamClient(dingtalk_stream.DingTalkStreamClient):  # type: ignore[misc]
     """The SDK's client, opening its connection at our configured OpenAPI base URL."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: DingTalkSettings) -> None:
         super().__init__(
-            dingtalk_stream.Credential(
-                settings.dingtalk_client_id, settings.dingtalk_client_secret
-            ),
+            dingtalk_stream.Credential(settings.client_id, settings.client_secret),
             logger=logging.getLogger("dingtalk_stream"),
         )
-        self.api_url = settings.dingtalk_api_url
+        self.api_url = settings.api_url
 
     def open_connection(self) -> dict[str, Any] | None:
         topics = [{"type": "CALLBACK", "topic": topic} for topic in self.callback_handler_map]
@@ -125,7 +123,9 @@ class StreamClient(dingtalk_stream.DingTalkStreamClient):  # type: ignore[misc]
             await asyncio.wait([task], timeout=0.2)
 
 
-def stream_client(settings: Settings, bot: DingTalkBot) -> tuple[StreamClient, RobotMessages]:
+def stream_client(
+    settings: DingTalkSettings, bot: DingTalkBot
+) -> tuple[StreamClient, RobotMessages]:
     client = StreamClient(settings)
     handler = RobotMessages(bot)
     client.register_callback_handler(ChatbotMessage.TOPIC, handler)

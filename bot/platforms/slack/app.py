@@ -10,28 +10,39 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.app.background import Background
 from bot.app.chat import ChatService
 from bot.app.conversation import PRIVATE_COMMANDS, Conversation, StoreUnavailable, command_name
 from bot.app.outage import StoreLater
 from bot.app.posting import Poster
-from bot.config import Settings
 from bot.core.messages import Kind, Place, plain_id
+from bot.ops.env import looks_real
 from bot.ops.metrics import METRICS
+from bot.ops.shutdown import Deadline
+from bot.ops.web import Route
+from bot.platforms.base import CannotStart, Host
 from bot.platforms.slack import translate
 from bot.platforms.slack.client import ChannelPacer, web_client
+from bot.platforms.slack.http import PATH, SLACK_WINDOW, SlackEvents
 from bot.platforms.slack.managers import Identity, ManagerGroup
 from bot.platforms.slack.outbound import Said, SlackOutbound
 from bot.platforms.slack.people import Bots
 from bot.platforms.slack.poster import SlackPoster
 from bot.platforms.slack.render import MODAL_CALLBACK, NOMINATE_ACTION, PAGE_ACTION, SlackRenderer
+from bot.platforms.slack.settings import SlackSettings
 from bot.platforms.slack.translate import PLATFORM, person
 
 log = logging.getLogger(__name__)
@@ -42,21 +53,24 @@ NO_POST = ("refusal_not_daily_post", "refusal_no_post")
 class SlackBot:
     """Bolt's listeners for messages, `/values`, the pager and the Nominate form."""
 
+    name = PLATFORM
+
     def __init__(
         self,
         chat: ChatService,
-        settings: Settings,
+        settings: SlackSettings,
         *,
         client: WebClient | None = None,
         pacer: ChannelPacer | None = None,
         workers: int = 8,
     ) -> None:
-        self.chat, self.t = chat, chat.templates
+        self.chat, self.t, self.settings = chat, chat.templates, settings
+        self._socket: Any = None
         self.client = client or web_client(settings)
         self.render = SlackRenderer(chat.templates, chat.rubric, min_story=chat.min_story)
         self.me = Identity(self.client.auth_test().data)  # type: ignore[arg-type]
         self.bots = Bots(web_client(settings, timeout=3, retry_rate_limits=False), self.me.user)
-        self.managers = ManagerGroup(self.client, settings.slack_manager_group, chat)
+        self.managers = ManagerGroup(self.client, settings.manager_group, chat)
         chat.add_role_source(self.managers.channels_for)
         self.pacer = pacer or ChannelPacer()
         outbound = SlackOutbound(self.client, self.render, self.pacer, chat.templates)
@@ -72,8 +86,8 @@ class SlackBot:
     def retry(self) -> StoreLater:
         return self.conversation.retry
 
-    def _build_app(self, settings: Settings) -> App:
-        me, token = self.me, settings.slack_bot_token
+    def _build_app(self, settings: SlackSettings) -> App:
+        me, token = self.me, settings.bot_token
 
         def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
             # One workspace, one bot token: no auth.test per request.
@@ -93,7 +107,7 @@ class SlackBot:
         try:
             app = App(
                 client=requests_client,
-                signing_secret=settings.slack_signing_secret,
+                signing_secret=settings.signing_secret,
                 authorize=authorize,
                 process_before_response=True,
                 token_verification_enabled=False,
@@ -127,6 +141,43 @@ class SlackBot:
     def close(self, *, wait: bool = True) -> None:
         """Stop; `wait=False` after a shutdown's deadline drops answers not yet started."""
         self.conversation.close(wait=wait)
+
+    # ---- how `values-bot run` drives it ---------------------------------------------------------
+
+    def routes(self) -> Mapping[str, Route]:
+        api = urlsplit(self.settings.api_url)
+        events = SlackEvents(
+            self.app,
+            self.settings.signing_secret,
+            seen=self._first_seen,
+            response_hosts=(f"{api.scheme}://{api.netloc}",),
+        )
+        return {PATH: events}
+
+    def _first_seen(self, stamp: str, signature: str) -> bool:
+        now = datetime.now(UTC)  # Slack signs with the real time, not the bot's clock
+        until = datetime.fromtimestamp(int(stamp), UTC) + timedelta(seconds=SLACK_WINDOW)
+        try:
+            return self.chat.replays.first_use(
+                platform=PLATFORM, stamp=stamp, signature=signature, now=now, until=until
+            )
+        except StoreUnavailable:  # the database is away: every command needs it anyway
+            log.warning("slack: replay check skipped, the database is away")
+            return True
+
+    def http_greeting(self, base: str) -> str:
+        return self.t.render("run_slack_http", url=f"{base}{PATH}", team=self.me.team)
+
+    def open_socket(self, stopping: threading.Event) -> str:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        self._socket = SocketModeHandler(self.app, self.settings.app_token)
+        self._socket.connect()
+        return self.t.render("run_slack_socket", team=self.me.team)
+
+    def close_socket(self, deadline: Deadline) -> None:
+        if self._socket is not None:
+            self._socket.close()
 
     # ---- listeners ------------------------------------------------------------------------------
 
@@ -209,3 +260,33 @@ class SlackBot:
             else self.render.reply(refusal).text
         )
         ack(response_action="errors", errors={MODAL_FIELD.get(refusal.key, "nominees"): text})
+
+
+def start(host: Host) -> SlackBot:
+    """The Slack bot for `values-bot run`; CannotStart when Slack refuses or cannot be reached."""
+    t, settings = host.chat.templates, host.settings
+    try:
+        return SlackBot(host.chat, settings)
+    except SlackApiError as error:
+        raise CannotStart(
+            t.render("run_slack_refused", error=error.response.get("error"))
+        ) from error
+    except (URLError, OSError) as error:
+        said = t.render("run_slack_unreachable", url=settings.api_url, error=error)
+        raise CannotStart(said) from error
+
+
+def workspace(settings: SlackSettings) -> str | None:
+    """The Slack team id the bot token belongs to (auth.test), or None if it cannot be asked."""
+    if not looks_real(settings.bot_token, "xoxb-"):
+        return None
+    try:
+        return str(web_client(settings, timeout=10).auth_test()["team_id"])
+    except (SlackApiError, URLError, OSError):
+        return None
+
+
+def poster(chat: ChatService, settings: SlackSettings) -> Poster:
+    """A poster on its own, for `values-bot post`."""
+    render = SlackRenderer(chat.templates, chat.rubric, min_story=chat.min_story)
+    return SlackPoster(web_client(settings, for_posting=True), render, ChannelPacer())

@@ -18,11 +18,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
-from bot.config import Settings
+from bot.platforms.slack.settings import SlackSettings
 
 
 def web_client(
-    settings: Settings,
+    settings: SlackSettings,
     *,
     timeout: int = 15,
     retry_rate_limits: bool = True,
@@ -41,8 +41,8 @@ def web_client(
     if retry_rate_limits and not for_posting:
         handlers.append(ServerErrorRetryHandler(max_retry_count=2))
     return WebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
+        token=settings.bot_token,
+        base_url=settings.api_url,
         timeout=timeout,
         retry_handlers=handlers,
     )
