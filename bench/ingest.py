@@ -1,7 +1,9 @@
 """Ingest: signed thread replies through the whole Slack HTTP path vs a bare Bolt app.
 
 values-bot (`values-bot run --http`, SQLite, the fake Slack Web API in its own process) verifies,
-parses, stores and then acknowledges each nomination; the bare Bolt app only acknowledges.
+parses, stores and then acknowledges each nomination. References, on the same server: a bare
+Bolt app that only acknowledges, and the same app storing the same row and making the same two
+Slack calls (bench/bare_bolt.py): the target is half the throughput of the second.
 Throughput: a closed loop of concurrent senders for a fixed time. Latency: an open loop at a
 fixed rate, each latency measured from the moment the request was due (no coordinated
 omission). Afterwards every acknowledged nomination must be in the database.
@@ -164,6 +166,25 @@ def run(
             results["bare_rps"] = ok / throughput_seconds
             results["bare_failed"] = failed
 
+        # the same app doing a nomination's work: the row, then the reaction and the message
+        work_port, work_db = free_port(), str(Path(folder) / "reference.db")
+        work = ["--port", str(work_port), "--database", work_db, "--api", api]
+        with process([sys.executable, "-m", "bench.bare_bolt", *work]):
+            wait_http(f"http://127.0.0.1:{work_port}/healthz")
+            replies = Replies(thread_ts)
+            url = f"http://127.0.0.1:{work_port}/slack/events"
+            asyncio.run(closed_loop(url, replies.next, 2, senders))  # warm up
+            before = replies.n
+            ok, failed = asyncio.run(closed_loop(url, replies.next, throughput_seconds, senders))
+            results["work_rps"] = ok / throughput_seconds
+            results["work_failed"] = failed
+            results["work_sent"] = replies.n - before
+            time.sleep(1)  # its background calls finish
+        with sqlite3.connect(work_db) as ref:
+            results["work_stored"] = ref.execute("SELECT count(*) FROM reference_case").fetchone()[
+                0
+            ]
+
         port = free_port()
         with process(cli + ["run", "--http", "--host", "127.0.0.1", "--port", str(port)], env):
             wait_http(f"http://127.0.0.1:{port}/healthz")
@@ -189,6 +210,7 @@ def run(
         results["stored"] = stored
         results["lost"] = acknowledged - stored
     results["ratio"] = results["ours_rps"] / results["bare_rps"]
+    results["ratio_work"] = results["ours_rps"] / results["work_rps"]
     return results
 
 

@@ -46,6 +46,10 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting values-bot reads, checked together at start (`from_env` raises
+    `ConfigError` listing every problem); each platform's own section in `sections`.
+    """
+
     database_url: str = field(default_factory=default_database_url)
     locale: str = "zh"
     timezone: str = "Asia/Shanghai"

@@ -34,11 +34,12 @@ from sqlalchemy.sql.expression import FromClause, Select
 from sqlmodel import col, select
 
 from bot.core.messages import Place
+from bot.core.model import CaseState, MessageCases, StoryMention
 from bot.core.summaries import Case
 from storage.store import Store, utc
 from storage.tables import EvidenceRow, RetractionRow
 
-ACTIVE, UNMENTIONED, DELETED = "active", "unmentioned", "deleted"
+ACTIVE, UNMENTIONED, DELETED = CaseState.ACTIVE, CaseState.UNMENTIONED, CaseState.DELETED
 COUNT_BATCH = 10_000
 EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[attr-defined]
 RETRACTIONS: Table = RetractionRow.__table__  # type: ignore[attr-defined]
@@ -75,6 +76,10 @@ class EvidenceFilter:
 
 
 class Evidence(Store):
+    """The cases: stored once per nominee and message (a redelivery is a no-op), edited and
+    deleted with their message, counted and read for summaries, erased for good on request.
+    """
+
     def record(
         self,
         *,
@@ -126,9 +131,15 @@ class Evidence(Store):
             .returning(EVIDENCE.c.id)
         )
 
-    def rows_for_message(self, *, place: Place, message_id: str) -> list[EvidenceRow]:
+    def message_cases(self, *, place: Place, message_id: str) -> MessageCases | None:
+        """What a chat message recorded (None: nothing), for an edit or a deletion of it."""
         with self.reading() as session:
-            return list(session.exec(select(EvidenceRow).where(*_message(place, message_id))))
+            rows = list(session.exec(select(EvidenceRow).where(*_message(place, message_id))))
+        if not rows:
+            return None
+        return MessageCases(
+            nominated_on=rows[0].nominated_on, deleted=any(r.state == DELETED for r in rows)
+        )
 
     def edit(
         self,
@@ -330,7 +341,7 @@ class Evidence(Store):
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def mentioning(self, needles: Iterable[str], *, limit: int = 200) -> list[EvidenceRow]:
+    def mentioning(self, needles: Iterable[str], *, limit: int = 200) -> list[StoryMention]:
         """Cases whose story names any of `needles` (an id, a mention, a name): after `forget`."""
         wanted = [n for n in dict.fromkeys(needles) if len(n) >= 2]
         if not wanted:
@@ -345,7 +356,7 @@ class Evidence(Store):
                 .order_by(col(EvidenceRow.id))
                 .limit(limit)
             )
-            return list(session.exec(query))
+            return [StoryMention(r.id or 0, r.channel, r.story) for r in session.exec(query)]
 
     def erase_person(self, *, person: str, pseudonym: str, now: datetime) -> tuple[int, int]:
         """Delete every case about `person`; pseudonymise them where they nominated others."""

@@ -39,6 +39,8 @@ WITH_NAMES = EVIDENCE.outerjoin(
 
 
 class Exports(Store):
+    """Streaming reads of a period's cases for exports: a million rows in constant memory."""
+
     def any(self, starts_on: date, ends_on: date) -> bool:
         """Whether the period holds a case at all (an empty export is said, not sent)."""
         selection = EvidenceFilter(starts_on=starts_on, ends_on=ends_on)

@@ -17,6 +17,10 @@ from storage.tables import AuditRow, CycleRow, RoleGrantRow
 
 
 class Governance(Store):
+    """Roles (admins, channel managers), the audit log of every cross-person read and
+    administrative act, cycles, and erasure's pseudonyms.
+    """
+
     def grant(self, *, person: str, role: Role, channel: str, by: str, now: datetime) -> bool:
         """True when the grant is new."""
         table = RoleGrantRow.__table__  # type: ignore[attr-defined]

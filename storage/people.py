@@ -15,6 +15,8 @@ MAX_NAME = 200
 
 
 class People(Store):
+    """Display names of people, as the platforms told them."""
+
     def remember(self, names: Mapping[str, str], *, now: datetime) -> None:
         """Store or refresh each person's name (blank names are ignored)."""
         rows = {p: n.strip()[:MAX_NAME] for p, n in names.items() if n and n.strip()}

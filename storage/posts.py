@@ -10,7 +10,7 @@ from sqlalchemy import Table, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from bot.core.model import DailyPost
+from bot.core.model import DailyPost, PostStatus
 from storage.store import Store, utc
 from storage.tables import DailyPostRow, SubscriptionRow
 
@@ -27,7 +27,7 @@ def _to_domain(row: Any) -> DailyPost:
         channel=row.channel,
         local_date=row.local_date,
         criterion_key=row.criterion_key,
-        status=row.status,
+        status=PostStatus(row.status),
         message_id=row.message_id,
         lease_until=utc(row.lease_until) if row.lease_until else None,
     )
@@ -42,6 +42,10 @@ _BY_MESSAGE = sa_select(POSTS).where(
 
 
 class Posts(Store):
+    """The daily posts: claimed at most once a day per subscription (a unique key), leased,
+    settled, released when the platform refused, and found by message id.
+    """
+
     queue_seconds = 30.0  # the scheduler's claims are off the acknowledgement path
 
     def claim(
@@ -71,7 +75,7 @@ class Posts(Store):
                     channel=sub.channel,
                     local_date=local_date,
                     criterion_key=pick(sub.rotation_cursor),
-                    status="claimed",
+                    status=PostStatus.CLAIMED,
                     claimed_by=claimed_by,
                     lease_until=lease_until,
                 )
@@ -97,7 +101,9 @@ class Posts(Store):
             session.execute(
                 update(DailyPostRow)
                 .where(col(DailyPostRow.id) == post_id)
-                .values(status="posted", message_id=message_id, posted_at=at, lease_until=None)
+                .values(
+                    status=PostStatus.POSTED, message_id=message_id, posted_at=at, lease_until=None
+                )
             )
 
     def existing(self, dates: Iterable[date]) -> set[tuple[str, str, str, date]]:
@@ -122,7 +128,7 @@ class Posts(Store):
             rows = session.exec(
                 select(DailyPostRow)
                 .where(
-                    DailyPostRow.status == "claimed",
+                    DailyPostRow.status == PostStatus.CLAIMED,
                     col(DailyPostRow.lease_until) < now,
                 )
                 .order_by(col(DailyPostRow.id))
@@ -136,19 +142,21 @@ class Posts(Store):
                 update(DailyPostRow)
                 .where(
                     col(DailyPostRow.id) == post_id,
-                    col(DailyPostRow.status) == "claimed",
+                    col(DailyPostRow.status) == PostStatus.CLAIMED,
                     col(DailyPostRow.lease_until) < now,
                 )
                 .values(claimed_by=claimed_by, lease_until=lease_until)
             )
             return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
-    def settle(self, *, post_id: int, status: str) -> None:
+    def settle(self, *, post_id: int, status: PostStatus) -> None:
         """Close a claim without a message: `unknown` (may have been posted) or `missed`."""
         with self.writing() as session:
             session.execute(
                 update(DailyPostRow)
-                .where(col(DailyPostRow.id) == post_id, col(DailyPostRow.status) == "claimed")
+                .where(
+                    col(DailyPostRow.id) == post_id, col(DailyPostRow.status) == PostStatus.CLAIMED
+                )
                 .values(status=status, lease_until=None)
             )
 
@@ -166,7 +174,7 @@ class Posts(Store):
         """
         with self.writing() as session:
             row = session.get(DailyPostRow, post_id)
-            if row is None or row.status != "claimed":
+            if row is None or row.status != PostStatus.CLAIMED:
                 return False
             session.execute(
                 update(SubscriptionRow)

@@ -26,6 +26,8 @@ class SchemaOutdated(RuntimeError):
 
 @dataclass
 class Repository:
+    """One engine and one store per noun: the only way values-bot reads or writes data."""
+
     engine: Engine
     subscriptions: Subscriptions
     posts: Posts

@@ -57,6 +57,10 @@ def _write_lock(engine: Engine) -> threading.Lock | None:
 class Store:
     # how long a write waits for this process's SQLite writer slot: the busy timeout, so an
     # acknowledgement gets its retryable answer in time (stores off that path wait longer)
+    """A store on the repository's engine: read sessions, and write sessions queued so that
+    SQLite sees one writer at a time.
+    """
+
     queue_seconds: float | None = None
 
     def __init__(self, engine: Engine) -> None:

@@ -43,6 +43,8 @@ _BY_PLACE = sa_select(_TABLE).where(
 
 
 class Subscriptions(Store):
+    """Subscribed channels: when and where they post, their calendars and switches."""
+
     def save(
         self,
         *,

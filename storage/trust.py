@@ -30,6 +30,10 @@ PRUNE_EVERY = 500  # first uses between two prunes of expired pairs
 
 
 class Trust(Store):
+    """Replay protection: each signed request's signature is accepted once within its
+    window, across processes.
+    """
+
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         self._key: bytes | None = None

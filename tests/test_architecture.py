@@ -153,3 +153,45 @@ def test_the_cli_takes_its_platforms_and_their_examples_from_the_registry():
         person_arg("feishu:ou_123")
     with pytest.raises(SystemExit):
         build_parser().parse_args(["post", "--platform", "feishu", "--channel", "c1"])
+
+
+def test_storage_hands_out_domain_values_not_rows():
+    """No public method of storage returns a SQLModel table row: the service sees bot.core
+    records only (a row would carry the ORM, and lazy loads, into the application)."""
+    import storage.tables as tables
+
+    table_classes = {
+        name
+        for name, value in vars(tables).items()
+        if isinstance(value, type) and name.endswith("Row")
+    }
+    leaking = []
+    for path in (ROOT / "storage").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            returned = ast.unparse(node.returns) if node.returns else ""
+            named = (
+                {n.id for n in ast.walk(node.returns) if isinstance(n, ast.Name)}
+                if node.returns
+                else set()
+            )
+            if named & table_classes:
+                leaking.append((str(path.relative_to(ROOT)), node.name, returned))
+
+    assert table_classes and leaking == []
+
+
+def test_every_big_class_says_what_it_is():
+    """A class of 40 lines or more in bot/ or storage/ opens with a docstring."""
+    bare = [
+        (str(path.relative_to(ROOT)), node.name)
+        for top in ("bot", "storage")
+        for path in (ROOT / top).rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and (node.end_lineno or node.lineno) - node.lineno >= 40
+        and not ast.get_docstring(node)
+    ]
+
+    assert bare == []

@@ -11,7 +11,14 @@ import pytest
 from bot.core.nominations import Refusal
 from bot.core.rubric import ScoringRule
 from bot.words.render_text import COMPOSITE
-from bot.words.templates import LOCALES, TEMPLATES, Templates, load_texts, placeholders
+from bot.words.templates import (
+    LOCALES,
+    Templates,
+    load_locale,
+    load_texts,
+    locale_files,
+    placeholders,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = re.compile(r"^[a-z][a-z0-9_]+$")
@@ -53,13 +60,52 @@ def test_every_key_the_code_uses_exists_in_each_locale(locale):
     assert missing == []
 
 
-def test_both_locales_have_the_same_keys_and_placeholders():
-    zh, en = (load_texts(TEMPLATES / f"{locale}.yaml") for locale in LOCALES)
+def test_both_locales_have_the_same_files_keys_and_placeholders():
+    zh, en = (locale_files(locale) for locale in LOCALES)
 
     assert sorted(zh) == sorted(en)
-    assert {k: placeholders(v) for k, v in zh.items()} == {
-        k: placeholders(v) for k, v in en.items()
+    for audience in zh:
+        zh_texts, en_texts = load_texts(zh[audience]), load_texts(en[audience])
+        assert sorted(zh_texts) == sorted(en_texts), audience
+        assert {k: placeholders(v) for k, v in zh_texts.items()} == {
+            k: placeholders(v) for k, v in en_texts.items()
+        }, audience
+
+
+def test_templates_are_split_by_audience_core_cli_and_one_file_per_platform():
+    from bot.platforms.registry import PLATFORMS
+
+    assert sorted(locale_files("en")) == sorted({"core", "cli", *PLATFORMS})
+
+
+@pytest.mark.parametrize("platform", ["console", "slack", "dingtalk"])
+def test_a_platform_s_words_are_in_its_file_and_used_only_by_its_package(platform):
+    """Its keys carry its name, no other file has a key with its name, and no module outside
+    bot/platforms/<name>/ renders them: removing a platform removes its words with it."""
+    own = load_texts(locale_files("en")[platform])
+    others = {
+        key
+        for audience, path in locale_files("en").items()
+        if audience != platform
+        for key in load_texts(path)
     }
+    outside = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in (ROOT / "bot").rglob("*.py")
+        if not p.is_relative_to(ROOT / "bot" / "platforms" / platform)
+    )
+
+    assert own and all(key.startswith(f"{platform}_") for key in own)
+    assert not [key for key in others if key.startswith(f"{platform}_")]
+    assert [key for key in own if re.search(rf"[\"']{key}[\"']", outside)] == []
+
+
+def test_a_key_defined_in_two_files_is_refused(tmp_path):
+    (tmp_path / "core.en.yaml").write_text('hello: "Hello"\n', encoding="utf-8")
+    (tmp_path / "cli.en.yaml").write_text('hello: "Hi"\n', encoding="utf-8")
+
+    with pytest.raises(ValueError, match="'hello' is defined in cli.en.yaml too"):
+        load_locale("en", tmp_path)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -81,16 +127,12 @@ def test_every_template_is_used_by_the_code():
     import re
     from pathlib import Path
 
-    import yaml
-
     root = Path(__file__).resolve().parents[1]
     source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "bot").rglob("*.py"))
     literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", source))
     prefixes = set(re.findall(r"f[\"']([a-z0-9_]+_)\{", source))
     for locale in ("zh", "en"):
-        keys = yaml.safe_load(
-            (root / "prompts" / "templates" / f"{locale}.yaml").read_text("utf-8")
-        )
+        keys = load_locale(locale)
         orphans = sorted(
             k for k in keys if k not in literals and not any(k.startswith(p) for p in prefixes)
         )

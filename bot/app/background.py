@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 
 
 class Background:
+    """A small thread pool for work done after the platform is acknowledged (answers,
+    notices); `pending()` counts what is queued or running, and `close` drains it.
+    """
+
     def __init__(self, name: str, *, workers: int = 8) -> None:
         self.name = name
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app.calendars import Calendars
 from bot.app.clock import Clock
-from bot.core.model import DailyPost, Subscription
+from bot.core.model import DailyPost, PostStatus, Subscription
 from bot.core.rotation import criterion_at
 from bot.core.rubric import Criterion, Rubric
 from bot.ops.metrics import METRICS
@@ -77,6 +77,11 @@ def local_now(subscription: Subscription, now: datetime) -> datetime:
 
 
 class DailyPosts:
+    """The daily posts of every subscription: what is due, the claim written before each
+    platform call, the delivery and its settlement (posted, unknown, missed), and the
+    reconciliation of posts whose answer was lost.
+    """
+
     def __init__(
         self,
         repo: Repository,
@@ -149,7 +154,7 @@ class DailyPosts:
 
     def _unknown(self, post: DailyPost, why: str) -> None:
         """Settle a post that may have arrived: `unknown`, logged, never sent again."""
-        self.repo.posts.settle(post_id=post.id, status="unknown")
+        self.repo.posts.settle(post_id=post.id, status=PostStatus.UNKNOWN)
         METRICS.posts.inc(platform=post.platform, outcome="unknown")
         log.warning(
             "daily post %s %s %s: %s; marked unknown, not posted again",
@@ -205,7 +210,7 @@ class DailyPosts:
             subscription, now
         )
         if not still_due:
-            self.repo.posts.settle(post_id=post.id, status="missed")
+            self.repo.posts.settle(post_id=post.id, status=PostStatus.MISSED)
             METRICS.posts.inc(platform=post.platform, outcome="missed")
             log.warning("daily post %s %s missed", post.channel, post.local_date)
             return False

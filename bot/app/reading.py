@@ -77,6 +77,10 @@ class ReadError(Exception):
 
 
 class Reading:
+    """Every read of people's evidence, authorised by role and audited: summaries, `me`,
+    exports, retention and erasure. Chat, the CLI and exports all read through here.
+    """
+
     def __init__(
         self,
         repo: Repository,

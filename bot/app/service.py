@@ -44,6 +44,11 @@ class ServiceOptions:
 
 
 class ValuesService:
+    """The values service: a message in (new, edited, deleted), a nomination checked and
+    stored under the channel's open post, or a command answered; what to say comes back as
+    `Reply` values for the platform to send.
+    """
+
     def __init__(
         self,
         repo: Repository,
@@ -185,14 +190,14 @@ class ValuesService:
         return [self._ack(post, incoming, stored, parsed.story)]
 
     def _edit(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
-        rows = self.repo.evidence.rows_for_message(
+        recorded = self.repo.evidence.message_cases(
             place=incoming.place, message_id=incoming.message_id
         )
-        if not rows:  # an edit can turn a refused reply into a nomination
+        if recorded is None:  # an edit can turn a refused reply into a nomination
             return self._new(incoming, erased)
-        if any(row.state == "deleted" for row in rows):
+        if recorded.deleted:
             return [Reply("refusal_deleted")]
-        closed = self._frozen(incoming.place, rows[0].nominated_on)
+        closed = self._frozen(incoming.place, recorded.nominated_on)
         if closed is not None:
             return [closed]
         parsed = self._parse(incoming, erased)
@@ -215,11 +220,11 @@ class ValuesService:
         return [Reply("nomination_updated", {"nominees": parsed.nominees})]
 
     def _delete(self, incoming: Incoming) -> list[Reply]:
-        rows = self.repo.evidence.rows_for_message(
+        recorded = self.repo.evidence.message_cases(
             place=incoming.place, message_id=incoming.message_id
         )
-        if rows:
-            closed = self._frozen(incoming.place, rows[0].nominated_on)
+        if recorded is not None:
+            closed = self._frozen(incoming.place, recorded.nominated_on)
             if closed is not None:
                 return [closed]
         retracted = self.repo.evidence.delete(

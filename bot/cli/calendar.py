@@ -57,6 +57,10 @@ def cmd_calendar(settings: Settings, args: argparse.Namespace) -> int:
 
 
 class Year:
+    """One country's posting year as `values-bot calendar` prints it: each month's posting
+    days and why every other weekday is skipped.
+    """
+
     def __init__(self, calendars: Calendars, templates: Templates, country: str, year: int):
         self.calendars, self.t, self.country, self.year = calendars, templates, country, year
         self.names = _holiday_names(country, year, templates)

@@ -4,7 +4,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import NamedTuple
+
+
+class PostStatus(StrEnum):
+    """Where a day's post stands: claimed before the platform call, then settled."""
+
+    CLAIMED = "claimed"  # being posted (under a lease): nobody else may post that day
+    POSTED = "posted"  # the platform confirmed it, with its message id
+    UNKNOWN = "unknown"  # the answer was lost: it may be there; reconcile looks it up
+    MISSED = "missed"  # looked up and not found past the cutoff: the day is given up
+
+
+class CaseState(StrEnum):
+    """A stored case's state: counted, set aside by an edit, or retracted."""
+
+    ACTIVE = "active"
+    UNMENTIONED = "unmentioned"  # an edit dropped the nominee; restored if named again
+    DELETED = "deleted"  # the message was deleted: the case is gone, its story blanked
+
+
+@dataclass(frozen=True)
+class MessageCases:
+    """What one chat message recorded, as an edit or a deletion of it needs to know."""
+
+    nominated_on: date
+    deleted: bool
+
+
+class StoryMention(NamedTuple):
+    """A case whose story names someone (after `forget`, for review)."""
+
+    id: int
+    channel: str
+    story: str
 
 
 @dataclass(frozen=True)
@@ -36,7 +70,7 @@ class DailyPost:
     channel: str
     local_date: date
     criterion_key: str
-    status: str
+    status: PostStatus
     message_id: str | None
     lease_until: datetime | None = None
 

@@ -26,6 +26,10 @@ READINESS = ("/readyz", "/healthz")
 
 
 class AdminApp:
+    """The operator's endpoints: /livez, /readyz, /healthz and /metrics (behind a bearer
+    token when BOT_METRICS_TOKEN is set).
+    """
+
     def __init__(
         self,
         *,

@@ -79,6 +79,8 @@ class LastTick(Collector):
 
 
 class Metrics:
+    """The process's Prometheus metrics, in a registry of its own (prometheus-client)."""
+
     def __init__(self) -> None:
         self.registry = registry = CollectorRegistry(auto_describe=True)
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):

@@ -29,6 +29,10 @@ class Drains(Protocol):
 
 
 class Stopping:
+    """The stop signals (SIGTERM, SIGINT) caught once: the first sets `event` and
+    remembers the signal; the main loop ends its wait and shuts down in order.
+    """
+
     def __init__(self, *, raise_in_main: bool = False) -> None:
         self.event = threading.Event()
         self.raise_in_main = raise_in_main

@@ -53,6 +53,10 @@ Route = Callable[[Request], Answer]
 
 
 class WebApp:
+    """The ASGI app of the HTTP mode: each platform's routes (a handler per path, run on
+    the thread pool) and the operator's endpoints.
+    """
+
     def __init__(
         self,
         *,

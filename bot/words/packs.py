@@ -57,6 +57,8 @@ class PackError(ValueError):
 
 @dataclass
 class _Checker:
+    """Checks a pack's YAML node by node, noting each problem with its line (`rubric check`)."""
+
     path: str
     problems: list[Problem] = field(default_factory=list)
 

@@ -14,6 +14,10 @@ COMPOSITE = ("daily_post", "summary", "me", "nomination_ack")
 
 
 class TextRenderer:
+    """Replies as plain text (the terminal chat, the CLI, and platforms' fallback text): daily posts,
+    summaries and refusals from the templates and the rubric.
+    """
+
     def __init__(
         self,
         templates: Templates,

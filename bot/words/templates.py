@@ -1,4 +1,10 @@
-"""Message templates from prompts/templates/<locale>.yaml, filled with string.Template."""
+"""Message templates, filled with string.Template.
+
+They live in prompts/templates/, one file per audience and locale (`<audience>.<locale>.yaml`):
+`core` (what every platform says), `cli` (what the command line prints), and one file per
+platform, named after it (its own words, each key prefixed with its name).
+A locale is all of its files together; a key defined twice is an error.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ class Templates:
         if locale not in LOCALES:
             raise ValueError(f"unknown locale {locale!r} (known: {', '.join(LOCALES)})")
         self.locale = locale
-        self.texts: dict[str, str] = load_texts(directory / f"{locale}.yaml")
+        self.texts: dict[str, str] = load_locale(locale, directory)
 
     def render(self, key: str, **context: Any) -> str:
         """The text for `key` with every placeholder filled; a missing one raises KeyError."""
@@ -56,6 +62,26 @@ class Markup:
 def safe_join(separator: str, parts: Any) -> Safe:
     """Join parts that are each Safe (or made so by the caller) into Safe text."""
     return Safe(separator.join(parts))
+
+
+def locale_files(locale: str, directory: Path = TEMPLATES) -> dict[str, Path]:
+    """audience → its file for `locale`."""
+    suffix = f".{locale}.yaml"
+    return {p.name.removesuffix(suffix): p for p in sorted(directory.glob(f"*{suffix}"))}
+
+
+def load_locale(locale: str, directory: Path = TEMPLATES) -> dict[str, str]:
+    """Every file of `locale` together; a key in two files is refused, naming both."""
+    texts: dict[str, str] = {}
+    home: dict[str, str] = {}
+    for path in locale_files(locale, directory).values():
+        for key, text in load_texts(path).items():
+            if key in home:
+                raise ValueError(f"{path}: {key!r} is defined in {home[key]} too")
+            texts[key], home[key] = text, path.name
+    if not texts:
+        raise ValueError(f"no templates for locale {locale!r} in {directory}")
+    return texts
 
 
 def load_texts(path: Path) -> dict[str, str]:

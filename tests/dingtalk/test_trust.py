@@ -14,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from bot.core.messages import Place
 from bot.platforms.dingtalk.app import DingTalkBot, credentials
 from bot.platforms.dingtalk.callback import Callbacks
 from bot.platforms.dingtalk.openapi import OpenApi
@@ -166,9 +165,14 @@ def test_a_late_delivery_attaches_to_the_post_current_when_it_was_said(
     headers = signed(now_ms=int(said["createAt"]) + 5_000)
     world.clock.set(shanghai(2026, 11, 23, 10, 1))  # the redelivery comes seconds later
     assert world.send(said, headers=headers).status_code == 200
-    [row] = world.repo.evidence.rows_for_message(
-        place=Place("dingtalk", world.bot.robot_code, GROUP), message_id=said["msgId"]
-    )
+    from sqlmodel import Session, select
+
+    from storage.tables import EvidenceRow
+
+    with Session(world.repo.engine) as session:
+        [row] = session.exec(
+            select(EvidenceRow).where(EvidenceRow.source_message_id == said["msgId"])
+        )
     assert row.daily_post_id == monday.id and row.criterion_key == monday.criterion_key
 
 

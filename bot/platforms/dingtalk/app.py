@@ -120,7 +120,7 @@ class DingTalkBot:
         return {PATH: callbacks.route}
 
     def http_greeting(self, base: str) -> str:
-        return self.t.render("run_dingtalk_callbacks", url=f"{base}{PATH}")
+        return self.t.render("dingtalk_run_callbacks", url=f"{base}{PATH}")
 
     def open_socket(self, stopping: threading.Event) -> str:
         from bot.platforms.dingtalk.stream import stream_client
@@ -132,7 +132,7 @@ class DingTalkBot:
         )
         self._thread.start()
         return self.t.render(
-            "run_dingtalk_stream", url=self.settings.api_url, robot=self.settings.robot_code
+            "dingtalk_run_stream", url=self.settings.api_url, robot=self.settings.robot_code
         )
 
     def close_socket(self, deadline: Deadline) -> None:
@@ -265,11 +265,11 @@ def start(host: Host) -> DingTalkBot:
     except DingTalkError as error:
         bot.close()
         reason = (
-            t.render("run_dingtalk_unreachable", url=settings.api_url)
+            t.render("dingtalk_run_unreachable", url=settings.api_url)
             if error.status == 0
-            else t.render("run_dingtalk_refused", code=error.code or error.status)
+            else t.render("dingtalk_run_refused", code=error.code or error.status)
         )
-        raise CannotStart(t.render("run_dingtalk_cannot_start", reason=reason)) from error
+        raise CannotStart(t.render("dingtalk_run_cannot_start", reason=reason)) from error
     return bot
 
 

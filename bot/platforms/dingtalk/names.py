@@ -17,6 +17,10 @@ NAME_SECONDS = 24 * 3600.0
 
 
 class Names:
+    """Display names of DingTalk people: learnt from messages, stored, and looked up in
+    the directory (cached) when a summary or export needs them.
+    """
+
     def __init__(self, api: OpenApi, chat: ChatService) -> None:
         self.api, self.chat = api, chat
         self._names: dict[str, tuple[str, float]] = {}

@@ -64,6 +64,10 @@ def _token_refused(status: int, code: str, message: str) -> bool:
 
 
 class OpenApi:
+    """The DingTalk Open API over one kept-alive httpx client: the access token (cached,
+    refreshed when refused), group and one-to-one messages, files, and the directory.
+    """
+
     def __init__(
         self,
         credentials: Credentials,

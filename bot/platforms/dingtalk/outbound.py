@@ -27,6 +27,10 @@ MAX_SUMMARY_MESSAGES = 5  # a longer summary comes as a spreadsheet instead
 
 
 class DingTalkOutbound:
+    """DingTalk's outbound port: confirmations in the group (or through the session
+    webhook), private answers one to one, nominee notices, files, a long summary as a file.
+    """
+
     def __init__(
         self, api: OpenApi, render: DingTalkRenderer, names: Names, chat: ChatService
     ) -> None:

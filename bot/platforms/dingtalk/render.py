@@ -47,6 +47,10 @@ class Markdown:
 
 
 class DingTalkRenderer:
+    """Replies and daily posts as DingTalk markdown (a subset: no tables, no code blocks),
+    every value escaped.
+    """
+
     def __init__(self, templates: Templates, rubric: Rubric, *, min_story: int) -> None:
         self.templates = templates
         self.t = Markup(templates, escape)  # every value filled in is escaped unless Safe

@@ -12,6 +12,10 @@ LEGACY_API_URL = "https://oapi.dingtalk.com"
 
 @dataclass(frozen=True)
 class DingTalkSettings:
+    """DingTalk's section: DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET, DINGTALK_ROBOT_CODE,
+    DINGTALK_API_URL; enabled when the app credentials are set.
+    """
+
     client_id: str = ""
     client_secret: str = ""
     robot_code: str = ""

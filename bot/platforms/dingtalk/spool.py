@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 
 class Spool:
+    """One JSON file per message acknowledged but not yet stored, written atomically and
+    removed once the message is in; replayed at the next start.
+    """
+
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
 

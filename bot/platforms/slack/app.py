@@ -166,14 +166,14 @@ class SlackBot:
             return True
 
     def http_greeting(self, base: str) -> str:
-        return self.t.render("run_slack_http", url=f"{base}{PATH}", team=self.me.team)
+        return self.t.render("slack_run_http", url=f"{base}{PATH}", team=self.me.team)
 
     def open_socket(self, stopping: threading.Event) -> str:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         self._socket = SocketModeHandler(self.app, self.settings.app_token)
         self._socket.connect()
-        return self.t.render("run_slack_socket", team=self.me.team)
+        return self.t.render("slack_run_socket", team=self.me.team)
 
     def close_socket(self, deadline: Deadline) -> None:
         if self._socket is not None:
@@ -269,10 +269,10 @@ def start(host: Host) -> SlackBot:
         return SlackBot(host.chat, settings)
     except SlackApiError as error:
         raise CannotStart(
-            t.render("run_slack_refused", error=error.response.get("error"))
+            t.render("slack_run_refused", error=error.response.get("error"))
         ) from error
     except (URLError, OSError) as error:
-        said = t.render("run_slack_unreachable", url=settings.api_url, error=error)
+        said = t.render("slack_run_unreachable", url=settings.api_url, error=error)
         raise CannotStart(said) from error
 
 

@@ -42,6 +42,10 @@ class Said:
 
 
 class SlackOutbound:
+    """Slack's outbound port: a reaction on a nomination (a form's case said in the
+    thread), ephemeral answers in the thread, nominee DMs, files uploaded to the author's DM.
+    """
+
     def __init__(
         self, client: WebClient, render: SlackRenderer, pacer: ChannelPacer, templates: Templates
     ) -> None:

@@ -15,6 +15,8 @@ UNKNOWN_SECONDS = 30.0  # a failed lookup counts as human, and is asked again th
 
 
 class Bots:
+    """Which Slack users are bots (users.info, cached), so a bot is never nominated."""
+
     def __init__(self, lookups: WebClient, me: str) -> None:
         self.lookups = lookups
         self._known: dict[str, tuple[bool, float]] = {me: (True, float("inf"))}

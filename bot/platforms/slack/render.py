@@ -61,6 +61,8 @@ class Message:
 
 
 class SlackRenderer:
+    """Replies and daily posts as Slack Block Kit and mrkdwn, every value escaped."""
+
     def __init__(self, templates: Templates, rubric: Rubric, *, min_story: int) -> None:
         self.t = Markup(templates, escape)  # every value filled in is escaped unless Safe
         self.rubric = rubric

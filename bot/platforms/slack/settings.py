@@ -11,6 +11,10 @@ DEFAULT_API_URL = "https://slack.com/api/"
 
 @dataclass(frozen=True)
 class SlackSettings:
+    """Slack's section: SLACK_BOT_TOKEN, SLACK_APP_TOKEN (Socket Mode), SLACK_SIGNING_SECRET
+    (HTTP mode), SLACK_API_URL; enabled when the bot token is set.
+    """
+
     bot_token: str = ""
     app_token: str = ""
     signing_secret: str = ""
