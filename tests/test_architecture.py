@@ -195,3 +195,18 @@ def test_every_big_class_says_what_it_is():
     ]
 
     assert bare == []
+
+
+def test_no_function_over_50_lines_and_the_platform_bots_stay_small():
+    """The pipeline is written once: a platform's started bot is wiring, under 120 lines."""
+    long_functions, bots = [], {}
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            size = (getattr(node, "end_lineno", 0) or 0) - getattr(node, "lineno", 0) + 1
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and size > 50:
+                long_functions.append((str(path.relative_to(ROOT)), node.name, size))
+            if isinstance(node, ast.ClassDef) and node.name in ("SlackBot", "DingTalkBot"):
+                bots[node.name] = size
+
+    assert long_functions == []
+    assert sorted(bots) == ["DingTalkBot", "SlackBot"] and max(bots.values()) < 120

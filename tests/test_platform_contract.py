@@ -122,6 +122,9 @@ def test_a_fourth_platform_runs_end_to_end_with_no_edit_to_bot(env):
 
         assert event("bob", "/values me").status_code == 200
         assert STORY[:12] in wait_for(env, "private", "echo:bob")["text"]
+        assert event("ann", "/values summary").status_code == 200  # ann is an admin
+        summarised = wait_for(env, "private", "echo:ann")["text"]
+        assert "echo:bob" in summarised and STORY[:12] in summarised
     finally:
         server.terminate()
         out = server.communicate(timeout=20)[0]

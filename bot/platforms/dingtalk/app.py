@@ -1,52 +1,39 @@
-"""The DingTalk adapter: one handler for robot messages from Stream mode and HTTP callbacks.
+"""The DingTalk platform as `values-bot run` drives it: Stream mode or HTTP callbacks.
 
-`receive(payload)` (Stream) and `receive_callback(payload)` (HTTP) read the message and hand
-it to `bot.app.conversation`, which stores a nomination at once, so DingTalk gets its
-acknowledgement only once the case is safe, and answers afterwards through DingTalk's outbound
-port. Groups get nominations and subscriptions; `me`, `summary` and `export` are answered only
-one-to-one, through the OpenAPI, to the sender.
-
-An HTTP callback's body is unsigned, so its sessionWebhook is dropped on arrival; in Stream
-mode one is used only when it is DingTalk's own session endpoint. A message that cannot be
-stored fails an HTTP callback (DingTalk redelivers) and is spooled to disk in Stream mode.
+`receive(payload)` (Stream) and `receive_callback(payload)` (HTTP) hand each robot message to
+the `Robot` (`robot.py`), which passes it through `bot.app.conversation` and answers through
+DingTalk's outbound port (`outbound.py`). In Stream mode a sessionWebhook is used only when it is
+DingTalk's own session endpoint; messages acknowledged but not stored wait in the spool.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from bot.app.background import Background
 from bot.app.chat import ChatService
-from bot.app.conversation import PRIVATE_COMMANDS, Conversation, StoreUnavailable
+from bot.app.conversation import Conversation
 from bot.app.outage import StoreLater
 from bot.app.posting import Poster
 from bot.core.messages import Incoming, Reply
 from bot.ops.shutdown import Deadline, drain
 from bot.ops.web import Route
 from bot.platforms.base import CannotStart, Host
-from bot.platforms.dingtalk import translate
 from bot.platforms.dingtalk.callback import Callbacks
 from bot.platforms.dingtalk.names import Names
 from bot.platforms.dingtalk.openapi import Credentials, DingTalkError, OpenApi
 from bot.platforms.dingtalk.outbound import DingTalkOutbound
 from bot.platforms.dingtalk.poster import DingTalkPoster
 from bot.platforms.dingtalk.render import DingTalkRenderer
+from bot.platforms.dingtalk.robot import Robot
 from bot.platforms.dingtalk.settings import DingTalkSettings
 from bot.platforms.dingtalk.spool import Spool
-from bot.platforms.dingtalk.translate import PLATFORM, Message
+from bot.platforms.dingtalk.translate import PLATFORM
 
 log = logging.getLogger(__name__)
-GROUP_COMMANDS = ("subscribe", "unsubscribe")
-SEEN_SECONDS = 3600.0  # a callback's signature stays valid for an hour: so does our memory
-SEEN_MAX = 20_000
-
-
 PATH = "/dingtalk/events"
 
 
@@ -85,9 +72,17 @@ class DingTalkBot:
             chat, self.outbound, name="dingtalk", workers=workers, after=self._stored
         )
         self._poster = DingTalkPoster(self.api, self.render)
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._seen_lock = threading.Lock()
         self.spool = spool
+        self.robot = Robot(
+            chat,
+            self.conversation,
+            self.outbound,
+            self.render,
+            self.names,
+            robot_code=settings.robot_code,
+            spool=spool,
+        )
+        self._seen = self.robot.seen
 
     @property
     def work(self) -> Background:
@@ -96,6 +91,9 @@ class DingTalkBot:
     @property
     def retry(self) -> StoreLater:
         return self.conversation.retry
+
+    def _stored(self, incoming: Incoming, replies: list[Reply]) -> None:
+        self.robot.stored(incoming, replies)
 
     def poster(self) -> Poster:
         return self._poster
@@ -145,115 +143,24 @@ class DingTalkBot:
 
     def receive(self, payload: Any) -> None:
         """Handle one robot message from Stream mode (authenticated by the socket)."""
-        self._receive(payload, stream=True)
+        self.robot.receive(payload, stream=True)
 
     def receive_callback(self, payload: Any) -> None:
         """Handle one HTTP callback body: unauthenticated, so no address in it is ever used.
 
         Raises when the message could not be stored, so DingTalk is told to deliver it again.
         """
-        self._receive(payload, stream=False)
+        self.robot.receive(payload, stream=False)
 
     def replay_spool(self) -> int:
         """Hand every message kept in the spool (acknowledged, never stored) to the bot again."""
         count = 0
         for payload in self.spool.waiting():
-            self._receive(payload, stream=True)
+            self.robot.receive(payload, stream=True)
             count += 1
         if count:
             log.warning("dingtalk: %d message(s) from the spool handed in again", count)
         return count
-
-    def _receive(self, payload: Any, *, stream: bool) -> None:
-        message = translate.message(payload, robot_code=self.robot_code, now=self.chat.now())
-        if message is None:
-            log.info("dingtalk: a callback without conversation, sender or msgId: ignored")
-            return
-        if not stream:
-            message = replace(message, session_webhook="", session_expires=None)
-        if self._seen_recently(message.message_id):
-            log.info("dingtalk: %s delivered again: nothing to do", message.message_id)
-            return
-        self.conversation.later(self.names.learn, {message.author: message.author_name})
-        if message.kind not in translate.TEXT_KINDS:
-            self._say_later(message, "dingtalk_media_ignored")
-        elif (words := translate.command_words(message)) is not None:
-            self._command(message, words)
-        elif not message.group:
-            self._say_later(message, "dingtalk_direct_hint")
-        else:
-            self._nomination(message, payload if stream else None)
-        self._remember(message.message_id)  # only once handled: a failed try can be repeated
-
-    def _seen_recently(self, message_id: str) -> bool:
-        with self._seen_lock:
-            return message_id in self._seen
-
-    def _remember(self, message_id: str) -> None:
-        now = time.monotonic()
-        with self._seen_lock:
-            self._seen[message_id] = now
-            while self._seen:
-                oldest, at = next(iter(self._seen.items()))
-                if at > now - SEEN_SECONDS and len(self._seen) <= SEEN_MAX:
-                    break
-                del self._seen[oldest]
-
-    def _nomination(self, message: Message, frame: dict[str, Any] | None) -> None:
-        """Store a nomination. `frame`: the Stream payload, spooled if it cannot be stored."""
-        incoming = Incoming(
-            place=message.place,
-            author=message.author,
-            message_id=message.message_id,
-            text=message.text,
-            at=message.at,
-            mentions=message.mentions,
-        )
-        try:
-            self.conversation.message(incoming, message, keep=frame is not None)
-        except StoreUnavailable:
-            if frame is None:
-                raise  # an HTTP callback: answered non-2xx, and DingTalk delivers it again
-            self.spool.keep(incoming.message_id, frame)  # acknowledged: must survive a crash
-            return
-        if frame is not None:
-            self.spool.done(incoming.message_id)  # kept by an earlier try, perhaps
-
-    def _stored(self, incoming: Incoming, _replies: list[Reply]) -> None:
-        self.spool.done(incoming.message_id)
-
-    # ---- commands -----------------------------------------------------------------------------
-
-    def _command(self, message: Message, words: str) -> None:
-        name = words.split()[0]
-        if name in GROUP_COMMANDS and not message.group:
-            self._say_later(message, "dingtalk_group_only")
-            return
-        if name in PRIVATE_COMMANDS and message.group:
-            label = message.author_name or message.author
-            self._say_later(message, "dingtalk_answered_privately", person=label)
-        if name == "today" and not message.group:
-            self.conversation.later(self._today_direct, message)
-            return
-        reply = self.conversation.command(message.place, message.author, words, message)
-        if reply is not None:
-            self.conversation.later(self.outbound.answer, message, _dingtalk_help(reply))
-
-    def _today_direct(self, message: Message) -> None:
-        """`today` one-to-one: the newest post of any subscribed DingTalk group."""
-        latest = self.chat.newest_post(PLATFORM)
-        if latest is None:
-            self.outbound.answer(message, Reply("today_none"))
-            return
-        reply = Reply("daily_post", {"criterion_key": latest.criterion_key, "workday": True})
-        self.outbound.answer(message, reply)
-
-    def _say_later(self, message: Message, key: str, **context: object) -> None:
-        self.conversation.later(self.outbound.say, message, [self.render.plain(key, **context)])
-
-
-def _dingtalk_help(reply: Reply) -> Reply:
-    return Reply("dingtalk_help") if reply.key == "help" else reply
 
 
 def start(host: Host) -> DingTalkBot:
