@@ -11,6 +11,8 @@ from sqlalchemy.engine import make_url
 BUSY_TIMEOUT_MS = 2_000  # a locked database costs a platform's acknowledgement at most ~2 s
 PING_TIMEOUT_MS = 200  # /healthz says "busy" rather than wait
 WRITE = {"sqlite_begin": "IMMEDIATE"}
+# one SELECT needs no transaction of its own: SQLite runs it on a snapshot (autocommit)
+SINGLE_READ = {"sqlite_begin": "NONE"}
 
 
 def normalise_url(url: str) -> str:
@@ -86,7 +88,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "NONE":
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 

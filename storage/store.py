@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from storage import engine as engines
-from storage.engine import WRITE
+from storage.engine import SINGLE_READ, WRITE
 
 
 def utc(moment: datetime) -> datetime:
@@ -55,17 +55,18 @@ def _write_lock(engine: Engine) -> threading.Lock | None:
 
 
 class Store:
-    # how long a write waits for this process's SQLite writer slot: the busy timeout, so an
-    # acknowledgement gets its retryable answer in time (stores off that path wait longer)
     """A store on the repository's engine: read sessions, and write sessions queued so that
     SQLite sees one writer at a time.
     """
 
+    # how long a write waits for this process's SQLite writer slot: the busy timeout, so an
+    # acknowledgement gets its retryable answer in time (stores off that path wait longer)
     queue_seconds: float | None = None
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**WRITE)
+        self._single = engine.execution_options(**SINGLE_READ)
         self._lock = _write_lock(engine)
 
     @contextmanager
@@ -102,7 +103,7 @@ class Store:
         """The first row of a read, through a Core connection: for the reads every message
         makes (a few hundred microseconds cheaper than an ORM session). `query` may be built
         once with bind parameters, and `params` given per call."""
-        with self.engine.connect() as connection:
+        with self._single.connect() as connection:
             return connection.execute(query, params).first()
 
     @contextmanager

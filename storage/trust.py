@@ -107,7 +107,7 @@ class Trust(Store):
         by_pseudonym = {self.pseudonym(p, now=now): p for p in set(people) if p}
         if not by_pseudonym:
             return set()
-        with self.engine.connect() as connection:
+        with self._single.connect() as connection:
             rows = connection.execute(_ERASED_AMONG, {"names": sorted(by_pseudonym)}).all()
         return {by_pseudonym[row[0]] for row in rows}
 

@@ -74,7 +74,7 @@ class Outbox:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     # the Outbound port: `said` is (channel, author)
-    def confirm(self, said: tuple[str, str], ack: Reply, channel: Subscription | None) -> None:
+    def confirm(self, said: tuple[str, str], ack: Reply) -> None:
         self.write(kind="confirm", to=said[1], text=self.text.render(ack))
 
     def notify(self, said: tuple[str, str], ack: Reply) -> None:

@@ -25,13 +25,16 @@ from bot.app.background import Background
 from bot.app.events import log_event
 from bot.app.outage import StoreLater, database_away
 from bot.core.messages import Incoming, Kind, Place, Reply
-from bot.core.model import Subscription
 from storage.store import StoreUnavailable
 
 __all__ = ["Conversation", "ExportFile", "Outbound", "StoreUnavailable"]
 
 log = logging.getLogger(__name__)
 PRIVATE_COMMANDS = ("me", "summary", "export")
+# answers in flight at once: the platforms' rate limits (Slack's reactions.add about one a
+# second, DingTalk's QPS caps) make more pointless, and each extra thread costs every request
+# CPU in switches (BENCHMARKS.md, ingest)
+ANSWER_WORKERS = 4
 NOMINATION = "nomination_ack"
 
 S = TypeVar("S")
@@ -51,8 +54,9 @@ class ExportFile:
 class Outbound(Protocol[S_contra]):
     """A platform's outbound port: how each kind of answer reaches people there."""
 
-    def confirm(self, said: S_contra, ack: Reply, channel: Subscription | None) -> None:
-        """A nomination was recorded: tell its author (and the channel, if the platform does)."""
+    def confirm(self, said: S_contra, ack: Reply) -> None:
+        """A nomination was recorded: tell its author, and the channel too (if the platform
+        does) unless `ack.private` (the channel keeps its cases private)."""
 
     def notify(self, said: S_contra, ack: Reply) -> None:
         """Tell the nominees they were nominated."""
@@ -76,8 +80,6 @@ class Service(Protocol):
 
     def export_file(self, author: str, words: str) -> ExportFile | Reply: ...
 
-    def subscription(self, place: Place) -> Subscription | None: ...
-
 
 def command_name(words: str) -> str:
     return (words.split() or ["help"])[0].lower()
@@ -92,7 +94,7 @@ class Conversation(Generic[S]):
         outbound: Outbound[S],
         *,
         name: str,
-        workers: int = 8,
+        workers: int = ANSWER_WORKERS,
         after: Callable[[Incoming, list[Reply]], None] | None = None,
     ) -> None:
         self.service, self.outbound, self.name = service, outbound, name
@@ -152,9 +154,8 @@ class Conversation(Generic[S]):
             if reply.key != NOMINATION:
                 self.outbound.answer(said, reply)
                 continue
-            channel = self.service.subscription(incoming.place)
-            self.outbound.confirm(said, reply, channel)
-            if channel is None or channel.notify_nominees:
+            self.outbound.confirm(said, reply)
+            if reply.context.get("notify", True):  # the channel's switch, as the service read it
                 self.outbound.notify(said, reply)
 
     # ---- commands -----------------------------------------------------------------------------

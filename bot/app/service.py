@@ -18,7 +18,7 @@ from bot.app.reading import Reading
 from bot.core.commands import Command, CommandError, parse_command
 from bot.core.cycles import Cycle, closed_cycle_of, quarter_of, retention_boundary
 from bot.core.messages import Incoming, Kind, Place, Reply
-from bot.core.model import DailyPost
+from bot.core.model import DailyPost, Subscription
 from bot.core.nominations import (
     DEFAULT_MIN_STORY,
     MAX_STORY,
@@ -155,7 +155,8 @@ class ValuesService:
         return parsed
 
     def _new(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
-        said_on = self._local_date(incoming)
+        sub = self._channel(incoming.place)
+        said_on = self._local_date(incoming, sub)
         post = self._post_for(incoming, said_on)
         if post is None:
             key = "refusal_no_post" if incoming.thread_of is None else "refusal_not_daily_post"
@@ -187,7 +188,7 @@ class ValuesService:
         )
         if not stored:
             return []  # a retried delivery: already recorded, stay quiet
-        return [self._ack(post, incoming, stored, parsed.story)]
+        return [self._ack(post, incoming, stored, parsed.story, sub)]
 
     def _edit(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
         recorded = self.repo.evidence.message_cases(
@@ -232,7 +233,16 @@ class ValuesService:
         )
         return [Reply("nomination_retracted")] if retracted else []
 
-    def _ack(self, post: DailyPost, incoming: Incoming, nominees: list[str], story: str) -> Reply:
+    def _ack(
+        self,
+        post: DailyPost,
+        incoming: Incoming,
+        nominees: list[str],
+        story: str,
+        sub: Subscription | None,
+    ) -> Reply:
+        """The recorded nomination, saying who is told: the nominees if the channel's switch
+        says so (`notify`), the channel unless its cases are private (`private`)."""
         criterion = self.rubric.criterion(post.criterion_key)
         return Reply(
             "nomination_ack",
@@ -244,8 +254,9 @@ class ValuesService:
                 "value_key": criterion.value_key if criterion else "",
                 "level": criterion.level if criterion else "",
                 "criterion_key": post.criterion_key,
+                "notify": sub is None or sub.notify_nominees,
             },
-            private=False,
+            private=sub is not None and sub.private_cases,
         )
 
     def _answerable(self, post: DailyPost, said_on: date) -> bool:
@@ -263,12 +274,14 @@ class ValuesService:
         workdays = sub.workdays if sub else frozenset()
         return lambda day: self.calendars.is_workday(day, country, days_off, workdays)
 
-    def _local_date(self, incoming: Incoming) -> date:
-        sub = self.repo.subscriptions.get(
-            platform=incoming.place.platform,
-            workspace=incoming.place.workspace,
-            channel=incoming.place.channel,
+    def _channel(self, place: Place) -> Subscription | None:
+        return self.repo.subscriptions.get(
+            platform=place.platform, workspace=place.workspace, channel=place.channel
         )
+
+    def _local_date(self, incoming: Incoming, sub: Subscription | None = None) -> date:
+        """The day a message was said, in its channel's time zone (`sub`, if read already)."""
+        sub = sub or self._channel(incoming.place)
         zone = sub.timezone if sub else self.options.timezone
         return incoming.at.astimezone(ZoneInfo(zone)).date()
 

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000  # chat platforms' payloads are far smaller; anything bigger is not theirs
 SLOW_SECONDS = 10.0  # a client that has not sent its headers, or its body, by then is cut off
 MAX_CONNECTIONS = 200
+# requests handled at once: SQLite takes one writer at a time, so more threads only switch
+HTTP_WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class WebApp:
         *,
         health: Health,
         routes: Mapping[str, tuple[str, Route]] | None = None,
-        workers: int = 16,
+        workers: int = HTTP_WORKERS,
         metrics_token: str = "",
         metrics: bool = True,
     ) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.app.background import Background
 from bot.app.chat import ChatService
-from bot.app.conversation import Conversation
+from bot.app.conversation import ANSWER_WORKERS, Conversation
 from bot.app.outage import StoreLater
 from bot.app.posting import Poster
 from bot.core.messages import Incoming, Reply
@@ -59,7 +59,7 @@ class DingTalkBot:
         *,
         spool: Spool,
         api: OpenApi | None = None,
-        workers: int = 8,
+        workers: int = ANSWER_WORKERS,
     ) -> None:
         self.chat, self.settings, self.t = chat, settings, chat.templates
         self._stream: Any = None

@@ -15,7 +15,6 @@ from bot.app.chat import ChatService
 from bot.app.conversation import ExportFile
 from bot.app.spreadsheet import XLSX
 from bot.core.messages import Reply
-from bot.core.model import Subscription
 from bot.platforms.dingtalk.names import Names, people_in
 from bot.platforms.dingtalk.openapi import DingTalkError, OpenApi
 from bot.platforms.dingtalk.render import DingTalkRenderer, Markdown
@@ -38,7 +37,7 @@ class DingTalkOutbound:
 
     # ---- the port -----------------------------------------------------------------------------
 
-    def confirm(self, said: Message, ack: Reply, channel: Subscription | None) -> None:
+    def confirm(self, said: Message, ack: Reply) -> None:
         self.say(said, self.render.reply(ack, self._names_of(said, ack)))
 
     def notify(self, said: Message, ack: Reply) -> None:

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app.background import Background
 from bot.app.chat import ChatService
-from bot.app.conversation import Conversation, StoreUnavailable
+from bot.app.conversation import ANSWER_WORKERS, Conversation, StoreUnavailable
 from bot.app.outage import StoreLater
 from bot.app.posting import Poster
 from bot.ops.env import looks_real
@@ -54,7 +54,7 @@ class SlackBot:
         *,
         client: WebClient | None = None,
         pacer: ChannelPacer | None = None,
-        workers: int = 8,
+        workers: int = ANSWER_WORKERS,
     ) -> None:
         self.chat, self.t, self.settings = chat, chat.templates, settings
         self._socket: Any = None

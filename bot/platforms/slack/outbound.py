@@ -17,7 +17,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app.conversation import ExportFile
 from bot.core.messages import Place, Reply
-from bot.core.model import Subscription
 from bot.platforms.slack.client import ChannelPacer
 from bot.platforms.slack.render import SlackRenderer
 from bot.platforms.slack.translate import user_id
@@ -51,12 +50,12 @@ class SlackOutbound:
     ) -> None:
         self.client, self.render, self.pacer, self.t = client, render, pacer, templates
 
-    def confirm(self, said: Said, ack: Reply, channel: Subscription | None) -> None:
+    def confirm(self, said: Said, ack: Reply) -> None:
         if not said.form:
             self.client.reactions_add(
                 channel=said.place.channel, timestamp=said.message_id, name=ACK_REACTION
             )
-        elif channel is None or not channel.private_cases:
+        elif not ack.private:
             self.pacer.wait(said.place.channel)
             self.client.chat_postMessage(
                 channel=said.place.channel,
