@@ -203,10 +203,20 @@ class _Sheet:
 
 def _joined(columns: list[ColumnElement[str]]) -> ColumnElement[str]:
     """Stored text columns as CSV fields joined by commas, each defused."""
-    line = _quoted(_defused(func.coalesce(columns[0], "")))
+    line = _cell(func.coalesce(columns[0], ""))
     for column in columns[1:]:
-        line = line.concat(",").concat(_quoted(_defused(func.coalesce(column, ""))))
+        line = line.concat(",").concat(_cell(func.coalesce(column, "")))
     return line
+
+
+def _cell(text: ColumnElement[str]) -> ColumnElement[str]:
+    """A CSV field as Python's csv module writes it (quoted, quotes doubled, only when it holds
+    a comma, a quote or a line break), defused. `text` is read as few times as can be (SQLite
+    evaluates a repeated expression each time): the quote `_defused` may add is no CSV mark,
+    and a doubled `"` is no formula mark, so quoting and defusing commute."""
+    needs = or_(*(func.instr(text, mark) > 0 for mark in _CSV_MARKS))
+    doubled = _defused(func.replace(text, '"', '""'))
+    return case((needs, literal('"').concat(doubled).concat('"')), else_=_defused(text))
 
 
 FORMULA_MARKS = ("=", "+", "-", "@", "\t", "\r")
@@ -219,13 +229,13 @@ def defused(text: str) -> str:
 
 def _defused(text: ColumnElement[str]) -> ColumnElement[str]:
     """SQL twin of `defused`."""
-    first = func.substr(text, 1, 1)
-    starts = or_(*(first == mark for mark in FORMULA_MARKS))  # no IN: COPY takes no expanding
-    return case((starts, literal("'").concat(text)), else_=text)
+    first = func.substr(text, 1, 1)  # one IN of single binds: COPY takes no expanding ones
+    starts = first.in_([literal(mark) for mark in FORMULA_MARKS])
+    return case((starts, literal("'")), else_=literal("")).concat(text)
 
 
 def _csv_cell(text: str) -> str:
-    """A CSV field as Python's csv module writes it (see _quoted, its SQL twin), defused."""
+    """A CSV field as Python's csv module writes it (see _cell, its SQL twin), defused."""
     text = defused(text)
     if any(mark in text for mark in _CSV_MARKS):
         return '"' + text.replace('"', '""') + '"'
@@ -241,14 +251,6 @@ def _label_of(key: str, labels: Mapping[str, tuple[str, str, str]]) -> tuple[str
     if found is not None:
         return found
     return key.split(":")[0], key.split(":")[-1], ""
-
-
-def _quoted(text: ColumnElement[str]) -> ColumnElement[str]:
-    """A CSV field as Python's csv module writes it: quoted (and quotes doubled) only when it
-    holds a comma, a quote or a line break."""
-    needs = or_(*(func.instr(text, mark) > 0 for mark in _CSV_MARKS))
-    doubled = func.replace(text, '"', '""')
-    return case((needs, literal('"').concat(doubled).concat('"')), else_=text)
 
 
 class LocalTime:
