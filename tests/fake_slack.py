@@ -51,6 +51,8 @@ class FakeSlack:
         self.envelopes: list[dict[str, Any]] = []  # for the Socket Mode client
         self.acks: list[dict[str, Any]] = []
         self.socket_clients = 0  # Socket Mode connections open now
+        self.connections = 0  # HTTP connections opened to the Web API so far
+        self._open: set[Any] = set()
         self._ws: Any = None
         self._ts = itertools.count(1)
         self._counts: dict[str, int] = {}
@@ -236,6 +238,17 @@ class FakeSlack:
                 if (m.get("metadata") or {}).get("event_type") == "values_daily_post"
             ]
 
+    def hang_up(self) -> None:
+        """Close every open connection, as Slack does with idle ones."""
+        import contextlib
+        import socket
+
+        with self._lock:
+            open_now = list(self._open)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
     def _limited(self, method: str) -> bool:
         if not self.rate_limit_every or method not in self.rate_limited:
             return False
@@ -247,8 +260,21 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # as Slack: connections stay open between calls
+
             def log_message(self, *_args: Any) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with fake._lock:
+                    fake.connections += 1
+                    fake._open.add(self.connection)
+
+            def finish(self) -> None:
+                with fake._lock:
+                    fake._open.discard(self.connection)
+                super().finish()
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
