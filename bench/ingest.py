@@ -156,29 +156,14 @@ def run(
         db = sqlite3.connect(database.removeprefix("sqlite:///"))
         [(thread_ts,)] = db.execute("SELECT message_id FROM daily_post").fetchall()
 
-        bare_port = free_port()
-        with process([sys.executable, "-m", "bench.bare_bolt", "--port", str(bare_port)]):
-            wait_http(f"http://127.0.0.1:{bare_port}/healthz")
-            replies = Replies(thread_ts)
-            url = f"http://127.0.0.1:{bare_port}/slack/events"
-            asyncio.run(closed_loop(url, replies.next, 2, senders))  # warm up
-            ok, failed = asyncio.run(closed_loop(url, replies.next, throughput_seconds, senders))
-            results["bare_rps"] = ok / throughput_seconds
-            results["bare_failed"] = failed
-
+        rps, failed, _sent = _reference([], thread_ts, throughput_seconds, senders)
+        results["bare_rps"], results["bare_failed"] = rps, failed
         # the same app doing a nomination's work: the row, then the reaction and the message
-        work_port, work_db = free_port(), str(Path(folder) / "reference.db")
-        work = ["--port", str(work_port), "--database", work_db, "--api", api]
-        with process([sys.executable, "-m", "bench.bare_bolt", *work]):
-            wait_http(f"http://127.0.0.1:{work_port}/healthz")
-            replies = Replies(thread_ts)
-            url = f"http://127.0.0.1:{work_port}/slack/events"
-            asyncio.run(closed_loop(url, replies.next, 2, senders))  # warm up
-            ok, failed = asyncio.run(closed_loop(url, replies.next, throughput_seconds, senders))
-            results["work_rps"] = ok / throughput_seconds
-            results["work_failed"] = failed
-            results["work_sent"] = replies.n  # the warm-up's included: every one is stored
-            time.sleep(1)  # its background calls finish
+        work_db = str(Path(folder) / "reference.db")
+        work = ["--database", work_db, "--api", api]
+        rps, failed, sent = _reference(work, thread_ts, throughput_seconds, senders)
+        results["work_rps"], results["work_failed"] = rps, failed
+        results["work_sent"] = sent  # the warm-up's included: every one is stored
         with sqlite3.connect(work_db) as ref:
             results["work_stored"] = ref.execute("SELECT count(*) FROM reference_case").fetchone()[
                 0
@@ -211,6 +196,21 @@ def run(
     results["ratio"] = results["ours_rps"] / results["bare_rps"]
     results["ratio_work"] = results["ours_rps"] / results["work_rps"]
     return results
+
+
+def _reference(
+    args: list[str], thread_ts: str, seconds: float, senders: int
+) -> tuple[float, int, int]:
+    """A reference app (bench.bare_bolt ARGS) under the closed loop: (req/s, failed, sent)."""
+    port = free_port()
+    with process([sys.executable, "-m", "bench.bare_bolt", "--port", str(port), *args]):
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        replies = Replies(thread_ts)
+        url = f"http://127.0.0.1:{port}/slack/events"
+        asyncio.run(closed_loop(url, replies.next, 2, senders))  # warm up
+        ok, failed = asyncio.run(closed_loop(url, replies.next, seconds, senders))
+        time.sleep(1)  # its background calls finish
+    return ok / seconds, failed, replies.n
 
 
 def _path() -> dict[str, str]:

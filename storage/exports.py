@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Select
 
 from bot.core.model import EvidenceRecord
-from storage.evidence import EVIDENCE, EvidenceFilter
+from storage.case_reads import EVIDENCE, EvidenceFilter
 from storage.store import Store
 from storage.tables import PersonNameRow
 
