@@ -127,3 +127,24 @@ def test_english_locale_speaks_english(sqlite_url):
 
     assert "Today's value · Customer First" in shown
     assert "How to use values-bot" in shown
+
+
+def test_only_meant_nominations_are_recorded(sqlite_url):
+    """A question, a row of 👍 and a "+1" are not cases; naming yourself beside a colleague
+    records the colleague and says you were left out (issue 14, "A nomination is meant")."""
+    clock = FakeClock(shanghai(2026, 11, 23, 10, 0))
+    session = Session(sqlite_url, clock)
+
+    question = session.type("/as alice", "@bob 能把今天会议的纪要发我吗？")
+    thumbs = session.type("@bob 👍👍👍👍👍👍👍👍👍👍👍👍")
+    plus_one = session.type("@bob +1 +1 +1 +1 +1 +1 +1 +1 +1 +1")
+    both = session.type(f"@bob @alice {STORY}")
+    me = session.type("/values me")
+    bob = session.type("/as bob", "/values me")
+    session.close()
+
+    assert "这看起来是一个问题" in question
+    assert "故事太短了" in thumbs and "故事太短了" in plus_one
+    assert "已记录 console:alice 对 console:bob 的提名" in both and "自己不能被提名" in both
+    assert STORY not in me  # nothing was recorded about alice
+    assert bob.count(STORY) == 1 and "纪要" not in bob  # one case about bob: the story

@@ -188,7 +188,8 @@ class ValuesService:
         )
         if not stored:
             return []  # a retried delivery: already recorded, stay quiet
-        return [self._ack(post, incoming, stored, parsed.story, sub)]
+        ack = self._ack(post, incoming, stored, parsed.story, sub)
+        return [ack, Reply("nomination_skipped_self")] if parsed.skipped_self else [ack]
 
     def _edit(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
         recorded = self.repo.evidence.message_cases(

@@ -27,6 +27,7 @@ class Mention:
 class Nomination:
     nominees: tuple[str, ...]
     story: str
+    skipped_self: bool = False  # the author named themselves too: left out, and told so
 
 
 class Refusal(StrEnum):
@@ -37,6 +38,7 @@ class Refusal(StrEnum):
     BOT = "refusal_bot"
     STORY_TOO_SHORT = "refusal_story_too_short"
     STORY_TOO_LONG = "refusal_story_too_long"
+    QUESTION = "refusal_question"
 
 
 _INVISIBLE = {"Cf", "Cc", "Co", "Cs", "Cn"}
@@ -75,11 +77,35 @@ def story_without_mentions(text: str, mentions: list[Mention]) -> str:
     return clean_story(" ".join(parts))
 
 
+def _meaningful(ch: str) -> bool:
+    """Letters, digits and ideographs: not spaces, punctuation, emoji or other symbols, nor
+    the marks and joiners that build emoji (a "👍👍👍" or a "+1" says nothing)."""
+    return not ch.isspace() and unicodedata.category(ch)[0] not in "PSMC"
+
+
 def story_length(story: str) -> int:
-    """Characters that count towards the minimum: everything but spaces and punctuation."""
+    """Characters that count towards the minimum: the meaningful ones, in words that hold a
+    letter or an ideograph (a "+1" or a "100%" standing alone says nothing)."""
     return sum(
-        1 for ch in story if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+        sum(1 for ch in word if _meaningful(ch))
+        for word in story.split()
+        if any(unicodedata.category(ch)[0] == "L" for ch in word)
     )
+
+
+_QUESTION_MARKS = ("?", "？")
+_QUESTION_ENDINGS = ("吗",)  # 能把纪要发我吗: a question without its mark
+
+
+def is_question(story: str) -> bool:
+    """A story whose last words ask something (emoji and spaces after them aside)."""
+    end = len(story)
+    while end and not _meaningful(story[end - 1]) and story[end - 1] not in _QUESTION_MARKS:
+        end -= 1
+    tail = story[:end].rstrip("".join(_QUESTION_MARKS) + " ")
+    if not any(_meaningful(ch) for ch in tail):
+        return False  # only marks: too short to say anything, question or not
+    return story[:end].endswith(_QUESTION_MARKS) or tail.endswith(_QUESTION_ENDINGS)
 
 
 def parse_nomination(
@@ -94,13 +120,18 @@ def parse_nomination(
     nominees = tuple(dict.fromkeys(m.person for m in mentions))
     if not nominees:
         return Refusal.NO_MENTION
-    if author in nominees:
-        return Refusal.SELF
+    skipped_self = author in nominees
+    if skipped_self:
+        nominees = tuple(n for n in nominees if n != author)
+        if not nominees:
+            return Refusal.SELF
     if any(person in bots for person in nominees):
         return Refusal.BOT
     story = story_without_mentions(text, mentions)
+    if is_question(story):
+        return Refusal.QUESTION
     if story_length(story) < min_story:
         return Refusal.STORY_TOO_SHORT
     if len(story) > MAX_STORY:
         return Refusal.STORY_TOO_LONG
-    return Nomination(nominees=nominees, story=story)
+    return Nomination(nominees=nominees, story=story, skipped_self=skipped_self)

@@ -30,7 +30,6 @@ def test_several_nominees_share_one_story():
     [
         (STORY, [], Refusal.NO_MENTION),
         (f"@alice {STORY}", ["alice"], Refusal.SELF),
-        (f"@bob @alice {STORY}", ["bob", "alice"], Refusal.SELF),
         (f"@valuesbot {STORY}", ["valuesbot"], Refusal.BOT),
         ("@bob 好样的", ["bob"], Refusal.STORY_TOO_SHORT),
         ("@bob !!!!!!!!!!!!!!!!", ["bob"], Refusal.STORY_TOO_SHORT),
@@ -45,6 +44,47 @@ def test_several_nominees_share_one_story():
 def test_each_refusal_has_its_own_reason(text, names, expected):
     """Self, bot, no mention and a short story are refused, each for its own reason."""
     assert expected == parse(text, names, bots=frozenset({"console:valuesbot"}))
+
+
+def test_naming_yourself_beside_a_colleague_records_the_colleague():
+    """The author is left out (and told so); alone, they are refused."""
+    result = parse(f"@bob @alice {STORY}", ["bob", "alice"])
+
+    assert result == Nomination(("console:bob",), STORY, skipped_self=True)
+    assert parse(f"@alice {STORY}", ["alice"]) == Refusal.SELF
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@bob 能把今天会议的纪要发我吗？",
+        "@bob can you send me the notes from today's meeting?",
+        "@bob 能把今天会议的纪要和下周的排期一起发我吗",
+        "@bob 这个客户的问题你那边处理完了吗？🙏🙏",
+    ],
+)
+def test_a_question_is_not_a_nomination(text):
+    assert parse(text, ["bob"]) == Refusal.QUESTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@bob 👍👍👍👍👍👍👍👍👍👍👍👍",
+        "@bob +1 +1 +1 +1 +1 +1",
+        "@bob 🎉🎉 好棒 🎉🎉 🙌🏽🙌🏽🙌🏽 ❤️❤️❤️",
+        "@bob 👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧 !!! ???. ...",
+    ],
+)
+def test_emoji_punctuation_and_plus_ones_are_not_a_story(text):
+    """Only letters, digits and ideographs count towards the minimum."""
+    assert parse(text, ["bob"]) == Refusal.STORY_TOO_SHORT
+
+
+def test_a_story_that_mentions_a_question_on_the_way_is_still_a_story():
+    text = "@bob 客户问能不能当天恢复账号，他核实身份后半小时就帮客户找回了账号。"
+
+    assert isinstance(parse(text, ["bob"]), Nomination)
 
 
 def test_the_minimum_story_length_is_configurable():

@@ -132,4 +132,13 @@ def parse_slack_body(text: str, content_type: str | None) -> tuple[dict[str, Any
         form = True
     if not isinstance(payload, dict):
         raise ValueError("not a JSON object")
+    for name, shape in _SHAPES.items():  # Bolt reads these without checking their type
+        if name in payload and not isinstance(payload[name], shape):
+            raise ValueError(f"{name} is not a JSON {shape.__name__}")
+    actions = payload.get("actions")
+    if isinstance(actions, list) and not all(isinstance(a, dict) for a in actions):
+        raise ValueError("actions are not JSON objects")
     return payload, form
+
+
+_SHAPES: dict[str, type] = {"view": dict, "event": dict, "actions": list}

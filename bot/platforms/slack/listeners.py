@@ -30,7 +30,11 @@ from bot.platforms.slack.render import MODAL_CALLBACK, NOMINATE_ACTION, PAGE_ACT
 from bot.platforms.slack.translate import person
 
 log = logging.getLogger("bot.platforms.slack.app")
-MODAL_FIELD = {"refusal_story_too_short": "story", "refusal_story_too_long": "story"}
+MODAL_FIELD = {
+    "refusal_story_too_short": "story",
+    "refusal_story_too_long": "story",
+    "refusal_question": "story",
+}
 NO_POST = ("refusal_not_daily_post", "refusal_no_post")
 
 
@@ -126,7 +130,7 @@ class Listeners:
             ack(response_action="errors", errors={"story": self.t.render("store_unavailable")})
             return
         refusal = next((r for r in replies if r.key != "nomination_ack"), None)
-        if refusal is None:
+        if refusal is None or any(r.key == "nomination_ack" for r in replies):  # recorded
             ack()
             return
         text = (
