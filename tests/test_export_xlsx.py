@@ -61,7 +61,8 @@ def test_the_spreadsheet_has_names_words_local_times_and_the_totals(runtime: Run
     row = {h: c.value for h, c in zip(total_header, totals[2], strict=True)}
     assert row["人员（ID）"] == "dingtalk:0193" and row["姓名"] == "王五" and row["案例数"] == 3
     assert row["客户第一：案例数"] == 3 and row["客户第一：证据上限"] == 2
-    assert row["团队合作：证据上限"] == 2 and row["团队合作：尚缺案例的分级"] == "1, 2, 3, 4, 5"
+    # levels 1 and 2 hold without a case (unless_nonconforming): only 3-5 lack one
+    assert row["团队合作：证据上限"] == 2 and row["团队合作：尚缺案例的分级"] == "3, 4, 5"
 
 
 def test_no_cell_runs_as_a_formula(runtime: Runtime):

@@ -58,6 +58,7 @@ def summary_json(summary: Summary, rt: Runtime) -> list[dict[str, Any]]:
                     "cases": v.cases,
                     "ceiling": v.ceiling,
                     "levels_without_evidence": list(v.levels_without_evidence),
+                    "levels_holding_unless_nonconforming": list(v.levels_holding_unless),
                 }
                 for v in p.values
             },

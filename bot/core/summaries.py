@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from bot.core.ceiling import evidence_ceiling
 from bot.core.cycles import Cycle
-from bot.core.rubric import Rubric, Value
+from bot.core.rubric import Rubric, ScoringRule, Value
 
 NEWEST_CASES = 3
 
@@ -35,7 +35,10 @@ class ValueSummary:
     value_key: str
     cases: int
     ceiling: int
+    # levels with no case whose rule needs one: they do not hold yet
     levels_without_evidence: tuple[int, ...]
+    # levels with no case that hold anyway, unless a non-conforming case is recorded
+    levels_holding_unless: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,13 @@ def _value_summary(value: Value, levels: Sequence[int], cases: Sequence[int]) ->
         cases=sum(cases),
         ceiling=evidence_ceiling(value, by_level),
         levels_without_evidence=tuple(
-            c.level for c in value.criteria if by_level.get(c.level, 0) == 0
+            c.level
+            for c in value.criteria
+            if by_level.get(c.level, 0) == 0 and c.rule is not ScoringRule.UNLESS_NONCONFORMING
+        ),
+        levels_holding_unless=tuple(
+            c.level
+            for c in value.criteria
+            if by_level.get(c.level, 0) == 0 and c.rule is ScoringRule.UNLESS_NONCONFORMING
         ),
     )

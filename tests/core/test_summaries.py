@@ -28,7 +28,9 @@ def test_counts_are_added_up_per_person_and_value(rubric):
     ann, ben = summary.people
     assert (ann.person, ann.total, ben.person, ben.total) == ("ann", 5, "ben", 1)
     first = {v.value_key: v for v in ann.values}["customer-first"]
-    assert (first.cases, first.ceiling, first.levels_without_evidence) == (4, 4, (1, 2, 5))
+    # levels 1 and 2 hold without a case (unless_nonconforming): not "lacking" one
+    assert (first.cases, first.ceiling, first.levels_without_evidence) == (4, 4, (5,))
+    assert first.levels_holding_unless == (1, 2)
     assert [v.value_key for v in ann.values] == [v.key for v in rubric.values]
 
 
@@ -116,6 +118,14 @@ def test_the_fast_summary_equals_a_plain_one(rubric, rows, value):
 
     assert expected == [
         (p.person, p.total,
-         [(v.value_key, v.cases, v.ceiling, v.levels_without_evidence) for v in p.values])
+         [(v.value_key, v.cases, v.ceiling,
+           tuple(sorted(v.levels_without_evidence + v.levels_holding_unless))) for v in p.values])
         for p in summary.people
     ]  # fmt: skip
+    unless = {
+        (c.value_key, c.level) for c in rubric.criteria if c.rule.value == "unless_nonconforming"
+    }
+    for p in summary.people:
+        for v in p.values:  # the levels with no case, told apart by whether they hold anyway
+            assert all((v.value_key, level) in unless for level in v.levels_holding_unless)
+            assert not any((v.value_key, level) in unless for level in v.levels_without_evidence)
