@@ -267,15 +267,14 @@ class ValuesService:
 
     def _workdays(self, place: Place) -> Callable[[date], bool]:
         """Whether a day is a workday in this channel (its country's calendar, its days off)."""
-        sub = self.repo.subscriptions.get(
-            platform=place.platform, workspace=place.workspace, channel=place.channel
-        )
+        sub = self._channel(place)
         country = sub.country if sub else "CN"
         days_off = sub.days_off if sub else frozenset()
         workdays = sub.workdays if sub else frozenset()
         return lambda day: self.calendars.is_workday(day, country, days_off, workdays)
 
     def _channel(self, place: Place) -> Subscription | None:
+        """The channel's subscription (active or not), or None."""
         return self.repo.subscriptions.get(
             platform=place.platform, workspace=place.workspace, channel=place.channel
         )
@@ -325,9 +324,7 @@ class ValuesService:
                 platform=place.platform, workspace=place.workspace, channel=place.channel
             )
             return Reply("unsubscribed" if done else "not_subscribed")
-        current = self.repo.subscriptions.get(
-            platform=place.platform, workspace=place.workspace, channel=place.channel
-        )
+        current = self._channel(place)
         zone = command.zone or (current.timezone if current else self.options.timezone)
         try:
             ZoneInfo(zone)

@@ -61,7 +61,7 @@ def test_a_restarted_bot_still_stores_a_repeated_msg_id_once(world: DingTalkWorl
     world.post_today()
     body = world.message(STORY, at=(NOMINEE,))
     world.send(body)
-    world.bot._seen.clear()  # as after a restart: only the database remembers
+    world.bot.robot.seen.clear()  # as after a restart: only the database remembers
     world.send(body)
     world.settle()
     assert len(world.evidence()) == 1

@@ -281,6 +281,6 @@ def test_a_redelivery_after_a_restart_does_not_bring_an_erased_person_back(
     body = world.message(STORY, at=(NOMINEE,))
     assert world.send(body).status_code == 200
     world.runtime.service.reading.forget("cli:hr", f"dingtalk:{NOMINEE}")
-    world.bot._seen.clear()  # as after a restart, or on another replica
+    world.bot.robot.seen.clear()  # as after a restart, or on another replica
     assert world.send(body).status_code == 200  # DingTalk delivers it again, freshly signed
     assert world.evidence() == []

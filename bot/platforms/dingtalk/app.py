@@ -82,7 +82,6 @@ class DingTalkBot:
             robot_code=settings.robot_code,
             spool=spool,
         )
-        self._seen = self.robot.seen
 
     @property
     def work(self) -> Background:
