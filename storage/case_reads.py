@@ -117,7 +117,7 @@ class CaseReads(Store):
                 .render_derived(name="who")
             )
             top = (
-                sa_select(*(x.c[name] for name in Case._fields), x.c.id)
+                sa_select(*(x.c[name] for name in Case._fields))
                 .where(x.c.nominee == who.c.nominee, *selection.clauses(x))
                 .order_by(*newest_first)
                 .limit(per_person)
@@ -149,8 +149,8 @@ class CaseReads(Store):
         cases: dict[str, list[Case]] = {}
         with self.engine.connect() as connection:
             rows = connection.execute(query).cursor.fetchall()  # the driver's rows, unconverted
-        for nominee, nominator, criterion_key, story, on, link in rows:
-            case = Case(nominee, nominator, criterion_key, story, _day(on), link)
+        for nominee, nominator, criterion_key, story, on, link, number in rows:
+            case = Case(nominee, nominator, criterion_key, story, _day(on), link, number)
             found = cases.get(nominee)
             if found is None:
                 cases[nominee] = [case]

@@ -31,6 +31,7 @@ from storage.store import utc
 from storage.tables import EvidenceRow, RetractionRow
 
 ACTIVE, UNMENTIONED, DELETED = CaseState.ACTIVE, CaseState.UNMENTIONED, CaseState.DELETED
+PENDING = CaseState.PENDING
 __all__ = ["Evidence", "EvidenceFilter"]
 RETRACTIONS: Table = RetractionRow.__table__  # type: ignore[attr-defined]
 
@@ -54,11 +55,13 @@ class Evidence(CaseReads):
         nominated_on: date,
         now: datetime,
         revised_at: datetime | None = None,
+        rubric_key: str = "",
+        state: CaseState = ACTIVE,
     ) -> list[str]:
         """Store a new nomination; returns the nominees stored now (a retry stores none).
 
         A message already stored (a retry, or its edit arrived first) or already deleted (its
-        delete arrived first) stores nothing.
+        delete arrived first) stores nothing. `state` PENDING: the author is asked first.
         """
         stored: list[str] = []
         key = _place_of(place, message_id)
@@ -66,7 +69,9 @@ class Evidence(CaseReads):
             "source_message_id": message_id, "nominator": nominator,
             "daily_post_id": daily_post_id, "criterion_key": criterion_key, "story": story,
             "link": link, "nominated_on": nominated_on, "created_at": now, "updated_at": now,
-            "state": ACTIVE, "revised_at": revised_at,
+            "state": state, "revised_at": revised_at, "rubric_key": rubric_key,
+            "moved_from": "", "hidden_reason": "", "hidden_by": "", "flag_reason": "",
+            "flagged_by": "",
         }  # fmt: skip
         with self.write_connection() as connection:
             if connection.execute(_RETRACTED, key).first() is not None:
@@ -126,21 +131,27 @@ class Evidence(CaseReads):
                 return None
             template = rows[0]
             by_nominee = {row.nominee: row for row in rows}
+            # still awaiting its author's yes: a nominee named again is asked about too
+            named = PENDING if any(row.state == PENDING for row in rows) else ACTIVE
             added = []
             for nominee in wanted:
                 row = by_nominee.get(nominee)
                 if row is None:
                     added.append(nominee)
                     row = EvidenceRow(
-                        **template.model_dump(exclude={"id", "nominee", "created_at"}),
+                        **template.model_dump(
+                            exclude={"id", "nominee", "created_at", "hidden_reason", "hidden_by"}
+                        ),
                         nominee=nominee,
                         created_at=now,
                     )
-                row.story, row.state, row.updated_at = story, ACTIVE, now
-                row.revised_at = revised_at
+                    row.flag_reason = row.flagged_by = ""
+                if row.state in (UNMENTIONED, ACTIVE) or row.id is None:
+                    row.state = named  # a hidden case stays hidden, a pending one pending
+                row.story, row.updated_at, row.revised_at = story, now, revised_at
                 session.add(row)
             for row in rows:
-                if row.nominee not in wanted:
+                if row.nominee not in wanted and row.state in (ACTIVE, PENDING):
                     row.state, row.updated_at, row.revised_at = UNMENTIONED, now, revised_at
                     session.add(row)
             return added

@@ -49,6 +49,14 @@ class Governance(Store):
         with self.reading() as session:
             return [(r.person, r.role, r.channel) for r in session.exec(query)]
 
+    def managers_of(self, channel_key: str) -> list[str]:
+        """The people granted the manager role for one channel (`PLATFORM:CHANNEL`)."""
+        query = select(RoleGrantRow.person).where(
+            RoleGrantRow.role == Role.MANAGER.value, RoleGrantRow.channel == channel_key
+        )
+        with self.reading() as session:
+            return sorted(session.exec(query).all())
+
     def access(self, person: str, *, admins: Iterable[str] = ()) -> Access:
         """What `person` may read: from grants in the database and admins from configuration."""
         with self.reading() as session:

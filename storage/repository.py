@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storage import engine as engines
 from storage import migrate
+from storage.case_changes import CaseChanges
 from storage.engine import PING_TIMEOUT_MS, WRITE, make_engine
 from storage.evidence import Evidence
 from storage.exports import Exports
@@ -32,6 +33,7 @@ class Repository:
     subscriptions: Subscriptions
     posts: Posts
     evidence: Evidence
+    cases: CaseChanges
     exports: Exports
     governance: Governance
     people: People
@@ -44,6 +46,7 @@ class Repository:
             subscriptions=Subscriptions(engine),
             posts=Posts(engine),
             evidence=Evidence(engine),
+            cases=CaseChanges(engine),
             exports=Exports(engine),
             governance=Governance(engine),
             people=People(engine),

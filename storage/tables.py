@@ -66,6 +66,7 @@ class EvidenceRow(SQLModel, table=True):
         Index("ix_evidence_cycle_counts", "nominated_on", "state", "nominee", "criterion_key"),
         Index("ix_evidence_newest", "nominee", "nominated_on", "id"),
         Index("ix_evidence_channel", "platform", "channel", "nominated_on"),
+        Index("ix_evidence_rubric_criterion", "rubric_key", "criterion_key"),  # drift checks
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -82,9 +83,15 @@ class EvidenceRow(SQLModel, table=True):
     nominated_on: date = Field(index=True)
     created_at: datetime
     updated_at: datetime
-    # active | unmentioned (an edit dropped this nominee) | deleted (the message was deleted)
+    # bot.core.model.CaseState: only `active` cases count
     state: str = Field(default="active", max_length=12)
     revised_at: datetime | None = None  # the platform's time of the edit applied last
+    rubric_key: str = Field(default="", max_length=64)  # the pack it was recorded under
+    moved_from: str = Field(default="")  # the criterion it was recorded under, once moved
+    hidden_reason: str = Field(default="")  # why a manager or admin set it aside (state hidden)
+    hidden_by: str = Field(default="")
+    flag_reason: str = Field(default="")  # the nominee asked for a review
+    flagged_by: str = Field(default="")
 
 
 class RetractionRow(SQLModel, table=True):

@@ -87,6 +87,9 @@ class Outbox:
     def answer_privately(self, said: tuple[str, str], reply: Reply) -> None:
         self.write(kind="private", to=said[1], text=self.text.render(reply))
 
+    def tell(self, said: tuple[str, str], person: str, reply: Reply) -> None:
+        self.write(kind="tell", to=person, text=self.text.render(reply))
+
     def send_file(self, said: tuple[str, str], file: ExportFile) -> None:
         self.write(kind="file", to=said[1], name=file.name, count=file.count)
 

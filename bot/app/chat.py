@@ -68,6 +68,20 @@ class ChatService:
     def command(self, place: Place, author: str, text: str) -> list[Reply]:
         return self.service.command(place, author, text)
 
+    def with_suggestion(self, ack: Reply) -> Reply:
+        return self.service.with_suggestion(ack)
+
+    def case_action(self, place: Place, author: str, message_id: str, action: str) -> list[Reply]:
+        """A button under a case: `record`, `discard`, `undo`, or `move:KEY` (its author's)."""
+        desk = self.service.desk
+        if action == "record":
+            return desk.confirm(place, author, message_id)
+        if action in ("discard", "undo"):
+            return desk.withdraw(place, author, message_id)
+        if action.startswith("move:"):
+            return desk.move(place, author, message_id, action[5:])
+        return []
+
     def export_file(self, author: str, words: str) -> ExportFile | Reply:
         """`export` in chat: the cycle as a spreadsheet for an admin, or why not."""
         command = parse_command(words)

@@ -67,6 +67,9 @@ class Outbound(Protocol[S_contra]):
     def answer_privately(self, said: S_contra, reply: Reply) -> None:
         """Answer only the author, one to one."""
 
+    def tell(self, said: S_contra, person: str, reply: Reply) -> None:
+        """Tell someone other than the author, one to one (a case hidden, a flag raised)."""
+
     def send_file(self, said: S_contra, file: ExportFile) -> None:
         """Send a file to the author only, and say it was sent."""
 
@@ -79,6 +82,8 @@ class Service(Protocol):
     def command(self, place: Place, author: str, text: str) -> list[Reply]: ...
 
     def export_file(self, author: str, words: str) -> ExportFile | Reply: ...
+
+    def with_suggestion(self, ack: Reply) -> Reply: ...
 
 
 def command_name(words: str) -> str:
@@ -148,15 +153,17 @@ class Conversation(Generic[S]):
         if said is not None and replies:
             self.deliver(incoming, said, replies)
 
-    def deliver(self, incoming: Incoming, said: S, replies: list[Reply]) -> None:
+    def deliver(self, _incoming: Incoming | None, said: S, replies: list[Reply]) -> None:
         """Send what the service said: confirmations, notices and refusals."""
         for reply in replies:
-            if reply.key != NOMINATION:
+            if "to" in reply.context:  # a notice for someone else: a manager, an author
+                self.outbound.tell(said, reply.context["to"], reply)
+            elif reply.key != NOMINATION:
                 self.outbound.answer(said, reply)
-                continue
-            self.outbound.confirm(said, reply)
-            if reply.context.get("notify", True):  # the channel's switch, as the service read it
-                self.outbound.notify(said, reply)
+            else:
+                self.outbound.confirm(said, self.service.with_suggestion(reply))
+                if reply.context.get("notify", True):  # the channel's switch, as read
+                    self.outbound.notify(said, reply)
 
     # ---- commands -----------------------------------------------------------------------------
 
@@ -166,11 +173,17 @@ class Conversation(Generic[S]):
             self.later(self._private, place, author, words, said)
             return None
         try:
-            return self.service.command(place, author, words)[0]
+            replies = self.service.command(place, author, words)
         except Exception as error:
             if not database_away(error):
                 raise
             return Reply("store_unavailable")
+        if replies[0].key == NOMINATION:  # a pending case confirmed: acknowledged as recorded
+            self.later(self.deliver, None, said, replies)
+            return None
+        if len(replies) > 1:  # the rest are notices: an author told their case was hidden
+            self.later(self.deliver, None, said, replies[1:])
+        return replies[0]
 
     def _private(self, place: Place, author: str, words: str, said: S) -> None:
         """me / summary / export, answered to the author only; failures said, then raised."""

@@ -17,10 +17,10 @@ from bot.app.clock import Clock
 from bot.core.commands import Command
 from bot.core.cycles import Cycle, current_cycle, resolve_cycle, retention_boundary
 from bot.core.messages import Reply
-from bot.core.model import EvidenceRecord
+from bot.core.model import CaseState, EvidenceRecord
 from bot.core.permissions import Access, Scope, grant_for
 from bot.core.rubric import Rubric
-from bot.core.summaries import NEWEST_CASES, Summary, Tally, summarise
+from bot.core.summaries import NEWEST_CASES, HiddenCase, Summary, Tally, summarise
 from storage.evidence import EvidenceFilter
 from storage.exports import LocalTime
 from storage.repository import Repository
@@ -171,12 +171,28 @@ class Reading:
         return Reply("summary", {"summary": summary, "scope": scope})
 
     def me(self, person: str, *, cycle_id: str | None = None, value: str | None = None) -> Reply:
+        """The cases about `person`, with those hidden from appraisal and why."""
         try:
             summary = self.summary(
                 Access(person=person), Scope(person=person), cycle_id=cycle_id, value=value
             )
         except ReadError as refused:
             return refused.reply
+        hidden = self.repo.cases.listing(
+            starts_on=summary.cycle.starts_on,
+            ends_on=summary.cycle.ends_on,
+            nominee=person,
+            states=(CaseState.HIDDEN,),
+            limit=100,
+        )
+        if hidden:
+            summary = replace(
+                summary,
+                hidden=tuple(
+                    HiddenCase(c.id, c.nominator, c.story, c.nominated_on, c.hidden_reason)
+                    for c in hidden
+                ),
+            )
         return Reply("me", {"summary": summary})
 
     def export_hint(self, author: str, cycle_id: str | None) -> Reply:

@@ -13,12 +13,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.app.calendars import Calendars, country_of
+from bot.app.cases import CaseDesk
 from bot.app.clock import Clock
 from bot.app.reading import Reading
-from bot.core.commands import Command, CommandError, parse_command
+from bot.core.commands import CASE_COMMANDS, Command, CommandError, parse_command
 from bot.core.cycles import Cycle, closed_cycle_of, quarter_of, retention_boundary
 from bot.core.messages import Incoming, Kind, Place, Reply
-from bot.core.model import DailyPost, Subscription
+from bot.core.model import CaseState, DailyPost, Subscription
 from bot.core.nominations import (
     DEFAULT_MIN_STORY,
     MAX_STORY,
@@ -27,6 +28,7 @@ from bot.core.nominations import (
     parse_nomination,
 )
 from bot.core.rubric import Rubric
+from bot.core.suggest import Suggester
 from bot.core.workdays import answers_post
 from storage.repository import Repository
 
@@ -68,6 +70,8 @@ class ValuesService:
             admins=options.admins,
             retention_days=options.retention_days,
         )
+        self.suggester = Suggester(rubric)
+        self.desk = CaseDesk(repo, rubric, clock, self.reading, self._frozen)
 
     # ---- messages: nominations, edits, deletions -------------------------------------------
 
@@ -174,6 +178,8 @@ class ValuesService:
                 Reply(parsed.value, {"min_story": self.options.min_story, "max_story": MAX_STORY})
             ]
         stored = self.repo.evidence.record(
+            rubric_key=self.rubric.key,
+            state=CaseState.PENDING if parsed.doubtful else CaseState.ACTIVE,
             place=incoming.place,
             message_id=incoming.message_id,
             nominees=parsed.nominees,
@@ -188,6 +194,8 @@ class ValuesService:
         )
         if not stored:
             return []  # a retried delivery: already recorded, stay quiet
+        if parsed.doubtful:  # recorded only once its author says yes
+            return [self._doubt(post, incoming, stored, parsed.story)]
         ack = self._ack(post, incoming, stored, parsed.story, sub)
         return [ack, Reply("nomination_skipped_self")] if parsed.skipped_self else [ack]
 
@@ -234,6 +242,28 @@ class ValuesService:
         )
         return [Reply("nomination_retracted")] if retracted else []
 
+    def with_suggestion(self, ack: Reply) -> Reply:
+        """The acknowledgement with a criterion its story fits clearly better than the day's
+        (`suggested_criterion_key`), for the author to move it to. Worked out as it is sent,
+        off the path that stores the case."""
+        context = ack.context
+        suggested = self.suggester.suggest(context["story"], context["criterion_key"])
+        if suggested is None:
+            return ack
+        return replace(ack, context=context | {"suggested_criterion_key": suggested})
+
+    def _doubt(self, post: DailyPost, incoming: Incoming, nominees: list[str], story: str) -> Reply:
+        return Reply(
+            "nomination_doubt",
+            {
+                "nominees": tuple(nominees),
+                "story": story,
+                "criterion_key": post.criterion_key,
+                "message_id": incoming.message_id,
+                "thread_of": incoming.thread_of,
+            },
+        )
+
     def _ack(
         self,
         post: DailyPost,
@@ -256,6 +286,8 @@ class ValuesService:
                 "level": criterion.level if criterion else "",
                 "criterion_key": post.criterion_key,
                 "notify": sub is None or sub.notify_nominees,
+                "message_id": incoming.message_id,
+                "thread_of": incoming.thread_of,
             },
             private=sub is not None and sub.private_cases,
         )
@@ -312,6 +344,8 @@ class ValuesService:
             return [self.reading.summary_reply(author, command)]
         if command.name == "export":
             return [self.reading.export_hint(author, command.cycle)]
+        if command.name in CASE_COMMANDS:
+            return self.desk.command(place, author, command)
         if command.name in ("subscribe", "unsubscribe"):
             return [self._subscription(place, author, command)]
         return [Reply("unknown_command", {"word": command.name})]  # known words only, routed

@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-COMMANDS = ("help", "today", "me", "summary", "export", "subscribe", "unsubscribe")
+COMMANDS = (
+    "help", "today", "me", "summary", "export", "subscribe", "unsubscribe",
+    "record", "discard", "undo", "move", "hide", "restore", "flag",
+)  # fmt: skip
+# the commands that change one case (`c123` names it; else the author's newest here)
+CASE_COMMANDS = ("record", "discard", "undo", "move", "hide", "restore", "flag")
+_FREE_TEXT = ("move", "hide", "flag")  # the rest of the words: a criterion, or a reason
 _ARGS = {
     "help": set(),
     "today": set(),
@@ -18,7 +24,15 @@ _ARGS = {
     "export": {"cycle"},
     "subscribe": {"time", "zone"},
     "unsubscribe": set(),
+    "record": set(),
+    "discard": set(),
+    "undo": {"case"},
+    "move": {"case", "text"},
+    "hide": {"case", "text"},
+    "restore": {"case"},
+    "flag": {"case", "text"},
 }
+_CASE = re.compile(r"^[cC](\d{1,12})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ZONE = re.compile(r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+$|^UTC$")
 
@@ -32,6 +46,8 @@ class Command:
     value: str | None = None
     time: str | None = None
     zone: str | None = None
+    case: int | None = None  # a case's number, typed `c123`
+    text: str | None = None  # a move's criterion ("integrity 3"), a hide's or a flag's reason
 
 
 @dataclass(frozen=True)
@@ -50,12 +66,26 @@ def parse_command(text: str) -> Command | CommandError:
     if name not in COMMANDS:
         return CommandError("unknown_command", words[0])
     found: dict[str, str] = {}
+    free: list[str] = []
     for word in words[1:]:
+        case = _CASE.match(word)
+        if case and "case" in _ARGS[name] and "case" not in found and not free:
+            found["case"] = case[1]
+            continue
+        if name in _FREE_TEXT:
+            free.append(word)
+            continue
         kind, arg = _classify(word)
         if kind not in _ARGS[name] or kind in found:
             return CommandError("unknown_argument", word)
         found[kind] = arg
-    return Command(name=name, **found)
+    number = found.pop("case", None)
+    return Command(
+        name=name,
+        case=int(number) if number is not None else None,
+        text=" ".join(free) or None,
+        **found,
+    )
 
 
 def _classify(word: str) -> tuple[str, str]:

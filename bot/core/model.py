@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from bot.core.messages import Place
+
 
 class PostStatus(StrEnum):
     """Where a day's post stands: claimed before the platform call, then settled."""
@@ -18,11 +20,17 @@ class PostStatus(StrEnum):
 
 
 class CaseState(StrEnum):
-    """A stored case's state: counted, set aside by an edit, or retracted."""
+    """A stored case's state. Only `active` cases count towards a summary or an appraisal."""
 
     ACTIVE = "active"
     UNMENTIONED = "unmentioned"  # an edit dropped the nominee; restored if named again
     DELETED = "deleted"  # the message was deleted: the case is gone, its story blanked
+    PENDING = "pending"  # the bot asked its author whether they meant it: not counted yet
+    WITHDRAWN = "withdrawn"  # its author undid it (or said "no" when asked): story blanked
+    HIDDEN = "hidden"  # set aside from appraisal by a manager or admin, with a reason
+
+
+OPEN_STATES = (CaseState.ACTIVE, CaseState.PENDING, CaseState.HIDDEN)  # still about someone
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,31 @@ class MessageCases:
 
     nominated_on: date
     deleted: bool
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    """One stored case about one nominee, as changing or moderating it needs to know."""
+
+    id: int
+    place: Place
+    message_id: str
+    nominee: str
+    nominator: str
+    criterion_key: str
+    story: str
+    nominated_on: date
+    state: CaseState
+    link: str = ""
+    rubric_key: str = ""
+    moved_from: str = ""
+    hidden_reason: str = ""
+    hidden_by: str = ""
+    flag_reason: str = ""
+
+    @property
+    def channel_key(self) -> str:
+        return self.place.channel_key
 
 
 class StoryMention(NamedTuple):

@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.tone import Tone, tone_of
+
 DEFAULT_MIN_STORY = 10
 MAX_STORY = 4_000  # characters: a page of appraisal evidence; Slack allows 40,000 per message
 
@@ -28,6 +30,7 @@ class Nomination:
     nominees: tuple[str, ...]
     story: str
     skipped_self: bool = False  # the author named themselves too: left out, and told so
+    doubtful: bool = False  # it reads as criticism and praise both: ask the author first
 
 
 class Refusal(StrEnum):
@@ -39,6 +42,7 @@ class Refusal(StrEnum):
     STORY_TOO_SHORT = "refusal_story_too_short"
     STORY_TOO_LONG = "refusal_story_too_long"
     QUESTION = "refusal_question"
+    CRITICISM = "refusal_criticism"
 
 
 _INVISIBLE = {"Cf", "Cc", "Co", "Cs", "Cn"}
@@ -134,4 +138,9 @@ def parse_nomination(
         return Refusal.STORY_TOO_SHORT
     if len(story) > MAX_STORY:
         return Refusal.STORY_TOO_LONG
-    return Nomination(nominees=nominees, story=story, skipped_self=skipped_self)
+    tone = tone_of(story)
+    if tone is Tone.CRITICISM:
+        return Refusal.CRITICISM
+    return Nomination(
+        nominees=nominees, story=story, skipped_self=skipped_self, doubtful=tone is Tone.MIXED
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -131,3 +132,16 @@ class Rubric:
     @property
     def criteria(self) -> tuple[Criterion, ...]:
         return tuple(c for v in self.values for c in v.criteria)
+
+
+_LEVEL = re.compile(r"^(.*?)[\s:：]*(?:l|level|第)?\s*([0-5])\s*(?:分|级)?$", re.IGNORECASE)
+
+
+def find_criterion(rubric: Rubric, text: str) -> Criterion | None:
+    """A criterion as people write it: `integrity 3`, `integrity:3`, `诚信 3`, `诚信第3分`,
+    `Integrity L3` (a value's key or name in either language, then a level)."""
+    match = _LEVEL.match(text.strip())
+    if match is None:
+        return None
+    value = rubric.value(match[1].strip())
+    return rubric.criterion(f"{value.key}:{match[2]}") if value else None

@@ -28,6 +28,17 @@ class Case(NamedTuple):
     story: str
     nominated_on: date
     link: str = ""
+    id: int = 0  # the case's number, written `c123` by the commands that change it
+
+
+class HiddenCase(NamedTuple):
+    """A case set aside from appraisal, as the person it is about reads it."""
+
+    id: int
+    nominator: str
+    story: str
+    nominated_on: date
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class Summary:
     cycle: Cycle
     value_key: str | None
     people: tuple[PersonSummary, ...]
+    hidden: tuple[HiddenCase, ...] = ()  # `me` only: the reader's own hidden cases
 
 
 class Tally:

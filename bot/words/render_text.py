@@ -11,6 +11,7 @@ from bot.core.summaries import PersonSummary, Summary
 from bot.words.templates import Markup, Safe, Templates, safe_join
 
 COMPOSITE = ("daily_post", "summary", "me", "nomination_ack")
+CASE_REPLIES = ("case_", "nomination_doubt")  # keys whose context names people and criteria
 
 
 class TextRenderer:
@@ -26,12 +27,16 @@ class TextRenderer:
         min_story: int,
         person_label: Callable[[str], str] = str,
         escape: Callable[[str], str] = str,
+        hints: str = "",
     ) -> None:
         # every value a template is filled with is escaped, unless it is Safe
         self.t = Markup(templates, escape)
         self.rubric, self.min_story = rubric, min_story
         self.person_label = person_label  # how a PLATFORM:ID person is written here
         self.escape = escape  # makes people's words inert in this platform's markup
+        # the prefix of this platform's templates that say how to undo or move a case
+        # (`{hints}_undo_hint`); "" where buttons do it
+        self.hints = hints
 
     def label(self, person: str) -> Safe:
         """A person as written on this platform: a mention (Safe) or an escaped name."""
@@ -56,16 +61,75 @@ class TextRenderer:
         if reply.key == "nomination_updated":
             return self.t.render(reply.key, nominees=self.people(reply.context["nominees"]))
         if reply.key == "nomination_ack":
-            criterion = self.rubric.criterion(reply.context["criterion_key"])
-            return self.t.render(
+            return self.acknowledgement(reply)
+        if reply.key.startswith(CASE_REPLIES):
+            return self.t.render(reply.key, **self._case_context(reply.context))
+        return self.t.render(reply.key, **reply.context)  # echoed words and names: escaped
+
+    def acknowledgement(self, ack: Reply) -> str:
+        """A recorded case: what, for whom, under which criterion; a better-fitting criterion
+        if the story reads like one; how to undo or move it (where no button does)."""
+        context = ack.context
+        criterion = self.rubric.criterion(context["criterion_key"])
+        lines = [
+            self.t.render(
                 "nomination_ack",
-                nominator=self.label(reply.context["nominator"]),
-                nominees=self.people(reply.context["nominees"]),
+                nominator=self.label(context["nominator"]),
+                nominees=self.people(context["nominees"]),
                 value_name=self._value_name(criterion),
                 level=criterion.level if criterion else "?",
                 title=Safe(criterion.title(self.t.locale) if criterion else ""),
             )
-        return self.t.render(reply.key, **reply.context)  # echoed words and names: escaped
+        ]
+        suggested = self.rubric.criterion(str(context.get("suggested_criterion_key") or ""))
+        if suggested is not None:
+            lines.append(
+                self.t.render("nomination_suggestion", criterion=self.criterion_label(suggested))
+            )
+        if self.hints:
+            example = suggested or self._elsewhere(criterion)
+            lines.append(
+                self.t.render(
+                    f"{self.hints}_undo_hint",
+                    move=f"{example.value_key} {example.level}" if example else "integrity 3",
+                )
+            )
+        return "\n".join(lines)
+
+    def _elsewhere(self, criterion: Criterion | None) -> Criterion | None:
+        """Another value's criterion, as the example of a move."""
+        others = [
+            c for c in self.rubric.criteria if criterion and c.value_key != criterion.value_key
+        ]
+        same_level = [c for c in others if criterion and c.level == criterion.level]
+        found = same_level or others
+        return found[0] if found else None
+
+    def criterion_label(self, criterion: Criterion) -> Safe:
+        return self.t.render(
+            "criterion_label",
+            value_name=self._value_name(criterion),
+            level=criterion.level,
+            title=criterion.title(self.t.locale),
+        )
+
+    def _case_context(self, context: dict[str, object]) -> dict[str, object]:
+        """A case reply's context with its people and criteria written for this platform."""
+        found = dict(context)
+        for name in ("nominee", "to", "by"):
+            if isinstance(context.get(name), str):
+                found[name] = self.label(str(context[name]))
+        nominees = context.get("nominees")
+        if isinstance(nominees, (tuple, list)):
+            found["nominees"] = self.people([str(n) for n in nominees])
+        criterion = self.rubric.criterion(str(context.get("criterion_key") or ""))
+        if criterion is not None:
+            found["criterion"] = self.criterion_label(criterion)
+        if self.hints:
+            found["hint"] = Safe(self.t.render(f"{self.hints}_record_hint"))
+        else:
+            found.setdefault("hint", "")
+        return found
 
     def _value_name(self, criterion: Criterion | None) -> Safe:
         value = self.rubric.value(criterion.value_key) if criterion else None
@@ -158,6 +222,20 @@ class TextRenderer:
             lines.append(self.t.render("me_empty" if me else "summary_empty"))
         parts: list[str] = [safe_join("\n", lines)]
         parts += [safe_join("\n", self.person(person)) for person in people]
+        if summary.hidden:  # set aside by a manager: never judged in secret
+            hidden = [self.t.render("me_hidden")]
+            hidden += [
+                self.t.render(
+                    "me_hidden_case",
+                    case=case.id,
+                    story=case.story,
+                    nominator=self.label(case.nominator),
+                    date=case.nominated_on.isoformat(),
+                    reason=case.reason,
+                )
+                for case in summary.hidden
+            ]
+            parts.append(safe_join("\n", hidden))
         parts.append(self.t.render("summary_footer"))
         return parts
 
@@ -190,6 +268,7 @@ class TextRenderer:
                     date=case.nominated_on.isoformat(),
                     value_name=self._value_name(criterion),
                     level=criterion.level if criterion else "?",
+                    case=case.id,
                 )
             )
         return lines

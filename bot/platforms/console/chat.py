@@ -25,6 +25,18 @@ PLATFORM = "console"
 PLACE = Place(platform=PLATFORM, workspace="local", channel="console")
 _MENTION = re.compile(r"@([^\s@,，。.!！?？:：;；、()（）]+)")
 _CHANNEL = re.compile(r"#([^\s@#,，。]+)")
+# how to undo, move or confirm a case here: TextRenderer(hints=PLATFORM) renders them
+CASE_HINTS = ("console_undo_hint", "console_record_hint")
+# a case's commands typed short: `/undo` is `/values undo`, `/no` is `/values discard`
+SHORTCUTS = {
+    "/record": "record",
+    "/no": "discard",
+    "/undo": "undo",
+    "/move": "move",
+    "/hide": "hide",
+    "/restore": "restore",
+    "/flag": "flag",
+}
 
 
 def person(name: str) -> str:
@@ -59,7 +71,9 @@ class Console:
         database: str = "",
     ) -> None:
         self.chat, self.t = chat, chat.templates
-        self.text = TextRenderer(chat.templates, chat.rubric, min_story=chat.min_story)
+        self.text = TextRenderer(
+            chat.templates, chat.rubric, min_story=chat.min_story, hints=PLATFORM
+        )
         self.out, self.posts, self.database = out, posts, database
         self.speaker = speaker
         self.last: dict[str, str] = {}  # speaker -> id of their last message this session
@@ -117,6 +131,9 @@ class Console:
             self.say(self.t.render("console_speaker", person=person(self.speaker)))
         elif line == "/values" or line.startswith("/values "):
             self.show(self.chat.command(PLACE, person(self.speaker), command_words(line[7:])))
+        elif line.split()[0] in SHORTCUTS:  # /undo, /record, /no, /move integrity 3, …
+            words = SHORTCUTS[line.split()[0]] + line[len(line.split()[0]) :]
+            self.show(self.chat.command(PLACE, person(self.speaker), command_words(words)))
         elif line.startswith("/edit"):
             self._change(Kind.EDIT, line[5:].strip())
         elif line == "/delete":
@@ -150,7 +167,8 @@ class Console:
             kind=kind,
             link=f"console://console/{message_id}",
         )
-        self.show(self.chat.handle(incoming))
+        replies = self.chat.handle(incoming)
+        self.show(self.chat.with_suggestion(r) if r.key == "nomination_ack" else r for r in replies)
 
     def loop(self, lines: Iterable[str]) -> None:
         for line in lines:

@@ -66,8 +66,10 @@ class Names:
 def people_in(reply: Reply) -> list[str]:
     """Everyone a summary (or `me`) names: its people, their nominators, its scope's person."""
     summary = reply.context.get("summary")
-    if not isinstance(summary, Summary):
-        return []
+    if not isinstance(summary, Summary):  # a case's notice: the people it names
+        named = [reply.context.get(k) for k in ("nominee", "to", "by")]
+        named += list(reply.context.get("nominees") or ())
+        return [p for p in named if isinstance(p, str)]
     people = []
     for person in summary.people:
         people.append(person.person)

@@ -65,6 +65,13 @@ class DingTalkOutbound:
         for part in parts:
             self._send_direct(said, part)
 
+    def tell(self, said: Message, person: str, reply: Reply) -> None:
+        """One to one, through the OpenAPI: a case's author or a channel's manager."""
+        staff = staff_id(person)
+        if staff:
+            for part in self.render.reply(reply, self.names.of(people_in(reply))):
+                self.api.send_to_people([staff], "sampleMarkdown", part.param())
+
     def send_file(self, said: Message, file: ExportFile) -> None:
         try:
             self._send_file(said, file.name, file.content)

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 
 from bot.core.messages import Reply
 from bot.core.rubric import Criterion, Rubric
-from bot.platforms.dingtalk.translate import staff_id
+from bot.platforms.dingtalk.translate import PLATFORM, staff_id
 from bot.words.chunks import fill
 from bot.words.render_text import TextRenderer
 from bot.words.templates import Markup, Safe, Templates
+
+# how to undo, move or confirm a case here: TextRenderer(hints=PLATFORM) renders them
+CASE_HINTS = ("dingtalk_undo_hint", "dingtalk_record_hint")
 
 PART_BYTES = 9_000  # markdown text per message: JSON quoting and the title stay under 15,000
 _MARKUP = re.compile(r"([\\`*_\[\]#|~])")
@@ -64,7 +67,12 @@ class DingTalkRenderer:
             return known.get(person) or staff_id(person) or person
 
         return TextRenderer(
-            self.templates, self.rubric, min_story=self.min_story, person_label=label, escape=escape
+            self.templates,
+            self.rubric,
+            min_story=self.min_story,
+            person_label=label,
+            escape=escape,
+            hints=PLATFORM,
         )
 
     # ---- daily post ---------------------------------------------------------------------------

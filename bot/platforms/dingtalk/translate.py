@@ -30,6 +30,17 @@ ALIASES = {
     "订阅": "subscribe",
     "取消订阅": "unsubscribe",
     "退订": "unsubscribe",
+    "记录": "record",
+    "确认": "record",
+    "不记录": "discard",
+    "放弃": "discard",
+    "撤回": "undo",
+    "撤销": "undo",
+    "改到": "move",
+    "移到": "move",
+    "隐藏": "hide",
+    "恢复": "restore",
+    "复核": "flag",
 }
 _AT_TOKEN = re.compile(r"@[^\s@]{1,64}")
 _STAFF_ID = re.compile(r"^[\w\-$:.]{1,64}$")

@@ -23,6 +23,7 @@ from bot.app.conversation import PRIVATE_COMMANDS, Conversation, StoreUnavailabl
 from bot.core.messages import Kind, Place, plain_id
 from bot.ops.metrics import METRICS
 from bot.platforms.slack import translate
+from bot.platforms.slack.case_blocks import CASE_ACTION
 from bot.platforms.slack.managers import Identity
 from bot.platforms.slack.outbound import Said
 from bot.platforms.slack.people import Bots
@@ -34,7 +35,9 @@ MODAL_FIELD = {
     "refusal_story_too_short": "story",
     "refusal_story_too_long": "story",
     "refusal_question": "story",
+    "refusal_criticism": "story",
 }
+KEPT = ("nomination_ack", "nomination_doubt")  # the form closes: recorded, or asked about
 NO_POST = ("refusal_not_daily_post", "refusal_no_post")
 
 
@@ -107,6 +110,29 @@ class Listeners:
         page = pages[max(1, min(number, len(pages))) - 1]
         respond(response_type="ephemeral", replace_original=True, **page.kwargs())
 
+    def on_case(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        """[Record], [No], [Undo] or a criterion chosen, under one of the clicker's cases."""
+        ack()
+        pressed = translate.click(body)
+        action = _case_action(body)
+        if pressed is None or action is None:
+            return
+        try:
+            value = json.loads(pressed.value)
+            message_id, thread = plain_id(value["m"]), plain_id(value.get("t")) or None
+            key = str(value.get("k") or "")
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return
+        if not message_id or (action in ("move", "move_to") and not key):
+            return
+        verb = f"move:{key}" if action in ("move", "move_to") else action
+        said = Said(pressed.place, pressed.person, message_id, thread, pressed=respond)
+        self.conversation.later(self._case, said, verb)
+
+    def _case(self, said: Said, verb: str) -> None:
+        replies = self.chat.case_action(said.place, said.author, said.message_id, verb)
+        self.conversation.deliver(None, said, replies)
+
     def on_nominate(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         pressed = translate.click(body)
@@ -129,8 +155,8 @@ class Listeners:
         except StoreUnavailable:
             ack(response_action="errors", errors={"story": self.t.render("store_unavailable")})
             return
-        refusal = next((r for r in replies if r.key != "nomination_ack"), None)
-        if refusal is None or any(r.key == "nomination_ack" for r in replies):  # recorded
+        refusal = next((r for r in replies if r.key not in KEPT), None)
+        if refusal is None or any(r.key in KEPT for r in replies):  # recorded, or asked
             ack()
             return
         text = (
@@ -139,6 +165,16 @@ class Listeners:
             else self.render.reply(refusal).text
         )
         ack(response_action="errors", errors={MODAL_FIELD.get(refusal.key, "nominees"): text})
+
+
+def _case_action(body: dict[str, Any]) -> str | None:
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    action_id = first.get("action_id") if isinstance(first, dict) else None
+    if not isinstance(action_id, str) or not action_id.startswith(f"{CASE_ACTION}_"):
+        return None
+    action = action_id.removeprefix(f"{CASE_ACTION}_")
+    return action if action in ("record", "discard", "undo", "move", "move_to") else None
 
 
 def bolt_app(listeners: Listeners, *, client: WebClient, signing_secret: str, token: str) -> App:
@@ -174,6 +210,7 @@ def bolt_app(listeners: Listeners, *, client: WebClient, signing_secret: str, to
     app.event("app_mention")(lambda: None)  # also arrives as a message event
     app.command("/values")(listeners.on_command)
     app.action(NOMINATE_ACTION)(listeners.on_nominate)
+    app.action(re.compile(rf"^{CASE_ACTION}_[a-z_]+$"))(listeners.on_case)
     app.action(re.compile(rf"^{PAGE_ACTION}_\d+$"))(listeners.on_page)
     app.view(MODAL_CALLBACK)(listeners.on_modal)
     app.error(listeners.on_error)

@@ -38,6 +38,7 @@ class Said:
     form: bool = False  # from the Nominate form: refusals went back in its acknowledgement
     words: str = ""  # a command's words (the pager's buttons repeat them)
     respond: Respond | None = None  # a command's response_url
+    pressed: Respond | None = None  # a button's response_url: answers replace its message
 
 
 class SlackOutbound:
@@ -51,17 +52,34 @@ class SlackOutbound:
         self.client, self.render, self.pacer, self.t = client, render, pacer, templates
 
     def confirm(self, said: Said, ack: Reply) -> None:
-        if not said.form:
+        """A reaction on the message (a form's case said in the thread), then, to its author
+        only, what was recorded with *Undo* and a menu to change the criterion."""
+        if not said.form and said.message_id:
             self.client.reactions_add(
                 channel=said.place.channel, timestamp=said.message_id, name=ACK_REACTION
             )
-        elif not ack.private:
+        elif said.form and not ack.private:
             self.pacer.wait(said.place.channel)
             self.client.chat_postMessage(
                 channel=said.place.channel,
                 thread_ts=said.thread_of,
                 text=self.render.case_in_thread(ack),
                 unfurl_links=False,
+            )
+        recorded = self.render.recorded(ack)
+        uid = user_id(said.author)
+        if said.pressed is not None:  # [Record] pressed: the question becomes the answer
+            said.pressed(replace_original=True, **recorded.kwargs())
+        elif uid is not None:
+            self.client.chat_postEphemeral(
+                channel=said.place.channel, user=uid, thread_ts=said.thread_of, **recorded.kwargs()
+            )
+
+    def tell(self, said: Said, person: str, reply: Reply) -> None:
+        uid = user_id(person)
+        if uid is not None:
+            self.client.chat_postMessage(
+                channel=uid, unfurl_links=False, **self.render.reply(reply).kwargs()
             )
 
     def notify(self, said: Said, ack: Reply) -> None:
@@ -72,9 +90,13 @@ class SlackOutbound:
                 self.client.chat_postMessage(channel=uid, text=text, unfurl_links=False)
 
     def answer(self, said: Said, reply: Reply) -> None:
-        """Ephemeral, to the author, in the thread; quiet refusals are not answered at all."""
+        """Ephemeral, to the author, in the thread; quiet refusals are not answered at all.
+        A button's answer replaces the message the button was on."""
         uid = user_id(said.author)
-        if said.form or reply.key in QUIET or uid is None:
+        if said.pressed is not None:
+            said.pressed(replace_original=True, **self.render.reply(reply).kwargs())
+            return
+        if (said.form and reply.key != "nomination_doubt") or reply.key in QUIET or uid is None:
             return
         self.client.chat_postEphemeral(
             channel=said.place.channel,

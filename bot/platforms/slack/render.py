@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.messages import Reply
 from bot.core.rubric import Criterion, Rubric
+from bot.platforms.slack.case_blocks import doubt_actions, recorded_actions
 from bot.platforms.slack.translate import label, user_id
 from bot.words.chunks import fill
 from bot.words.render_text import TextRenderer
@@ -127,7 +128,35 @@ class SlackRenderer:
             if criterion is not None:
                 return self.daily_post(criterion, workday=bool(reply.context.get("workday", True)))
         text = self.text.render(reply)
-        return Message(text, sections(text))
+        blocks = sections(text)
+        if reply.key == "nomination_doubt":
+            blocks.append(
+                doubt_actions(self.t.templates, reply.context["message_id"], self._thread(reply))
+            )
+        return Message(text, blocks)
+
+    def recorded(self, ack: Reply) -> Message:
+        """To its author: the case recorded, with [Undo] and [Change criterion]."""
+        text = self.text.render(ack)  # with the suggestion, if there is one
+        context = ack.context
+        suggested = str(context.get("suggested_criterion_key") or "")
+        blocks = sections(text)
+        if context.get("message_id"):
+            blocks.append(
+                recorded_actions(
+                    self.t.templates,
+                    self.rubric,
+                    context["message_id"],
+                    self._thread(ack),
+                    current=context["criterion_key"],
+                    suggested=suggested,
+                )
+            )
+        return Message(text, blocks)
+
+    @staticmethod
+    def _thread(reply: Reply) -> str | None:
+        return reply.context.get("thread_of") or None
 
     def pages(self, reply: Reply, words: str) -> list[Message]:
         """A summary (or `me`) as pages that each fit one message, with buttons between them."""

@@ -228,7 +228,9 @@ def click(body: dict[str, Any]) -> Click | None:
     return Click(
         place=Place(PLATFORM, workspace_of(body), channel),
         person=person(user),
-        value=str(actions[0].get("value") or ""),
+        value=str(
+            actions[0].get("value") or _obj(actions[0].get("selected_option")).get("value") or ""
+        ),
         message_ts=ts or None,
         trigger_id=trigger if isinstance(trigger, str) else None,
     )
