@@ -14,6 +14,7 @@ from storage.engine import PING_TIMEOUT_MS, WRITE, make_engine
 from storage.evidence import Evidence
 from storage.exports import Exports
 from storage.governance import Governance
+from storage.outbox import Outbox
 from storage.people import People
 from storage.posts import Posts
 from storage.store import StoreUnavailable
@@ -38,6 +39,7 @@ class Repository:
     governance: Governance
     people: People
     trust: Trust
+    outbox: Outbox
 
     @classmethod
     def on(cls, engine: Engine) -> Repository:
@@ -51,6 +53,7 @@ class Repository:
             governance=Governance(engine),
             people=People(engine),
             trust=Trust(engine),
+            outbox=Outbox(engine),
         )
 
     def close(self) -> None:

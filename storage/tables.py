@@ -180,3 +180,16 @@ class ServerSecretRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
     created_at: datetime
+
+
+class NoticeRow(SQLModel, table=True):
+    """A message for one person that the running bot sends (the CLI cannot reach chat)."""
+
+    __tablename__ = "notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(max_length=96, index=True)
+    key: str = Field(max_length=60)  # the template
+    context: str = Field(default="{}")  # JSON
+    created_at: datetime
+    sent_at: datetime | None = Field(default=None, index=True)

@@ -120,6 +120,9 @@ class EchoBot:
     def poster_for(self, platform: str) -> Poster | None:
         return self.outbox.post if platform == NAME else None
 
+    def tell(self, person: str, reply: Reply) -> None:
+        self.outbox.tell(("", ""), person, reply)
+
     def routes(self) -> Mapping[str, Route]:
         return {"/echo/events": self.event}
 

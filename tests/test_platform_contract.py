@@ -46,6 +46,7 @@ def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
         "ECHO_OUTBOX": str(tmp_path / "outbox.jsonl"),
         "BOT_ADMINS": "echo:ann",
         "BOT_LOCALE": "en",
+        "BOT_TICK_SECONDS": "1",
     }
 
 
@@ -125,14 +126,24 @@ def test_a_fourth_platform_runs_end_to_end_with_no_edit_to_bot(env):
         assert event("ann", "/values summary").status_code == 200  # ann is an admin
         summarised = wait_for(env, "private", "echo:ann")["text"]
         assert "echo:bob" in summarised and STORY[:12] in summarised
+
+        # the operator hides the case from the shell; the running bot tells its author
+        listed = echo(["cases", "list", "--person", "echo:bob"], env)
+        number = listed.stdout.split("\t", 1)[0]
+        hidden = echo(["cases", "hide", number, "--reason", "a duplicate"], env)
+        assert hidden.returncode == 0, hidden.stderr
+        told = wait_for(env, "tell", "echo:ann")["text"]
+        assert number in told and "a duplicate" in told
     finally:
         server.terminate()
         out = server.communicate(timeout=20)[0]
     assert f"{base}/echo/events" in out  # the platform's own greeting, printed by `run`
 
     summary = echo(["summary", "--user", "echo:bob"], env)
+    hidden = echo(["cases", "list", "--state", "hidden"], env)
     assert summary.returncode == 0, summary.stderr
-    assert STORY[:12] in summary.stdout
+    assert STORY[:12] not in summary.stdout  # hidden from appraisal: counted nowhere
+    assert STORY[:12] in hidden.stdout and "a duplicate" in hidden.stdout
 
 
 def test_a_fourth_platform_is_checked_before_it_starts(env):

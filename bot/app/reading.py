@@ -264,6 +264,7 @@ class Reading:
         )
         self.repo.governance.drop_roles_of(person=person)
         self.repo.people.forget(person=person)
+        self.repo.outbox.forget(person=person)
         self.repo.governance.pseudonymise(person=person, pseudonym=pseudonym)
         ident = person.split(":", 1)[-1]
         needles = [ident, f"<@{ident}>", *names.values()]

@@ -19,6 +19,7 @@ def start_ticking(
     *,
     seconds: int,
     hourly: Callable[[], object] | None = None,
+    each_tick: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """Tick now and every `seconds`; each tick claims and delivers whatever is due.
 
@@ -28,6 +29,8 @@ def start_ticking(
     def tick() -> None:
         try:
             posts.tick(poster_for)
+            if each_tick is not None:  # the outbox's notices
+                each_tick()
         except Exception:  # a failed tick must not stop the next one
             log.exception("scheduler tick failed")
 

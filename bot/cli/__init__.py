@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from bot import __version__
 from bot.cli import admin as cli_admin
 from bot.cli import calendar as cli_calendar
+from bot.cli import cases as cli_cases
 from bot.config import ConfigError, Settings
 from bot.ops import logs
 from bot.platforms.registry import INTERACTIVE, PLATFORMS
@@ -106,14 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     check = rubric_actions.add_parser(
         "check", help="validate a pack file; lists every problem with its line"
     )
-    check.add_argument("path", help="a pack file, or the name of a pack in prompts/rubrics/")
+    check.add_argument(
+        "path", nargs="?", help="a pack file, or the name of a pack in prompts/rubrics/"
+    )
+    check.add_argument(
+        "--database",
+        action="store_true",
+        help="also check the stored cases against the configured pack (BOT_RUBRIC)",
+    )
     check.set_defaults(handler=cmd_rubric_check)
     show = rubric_actions.add_parser("show", help="print a pack (default: the configured one)")
     show.add_argument("pack", nargs="?", help=f"pack name or path ({', '.join(available_packs())})")
     show.set_defaults(handler=cmd_rubric_show)
+    cli_cases.add_rubric_commands(rubric_actions)
 
     cli_admin.add_commands(commands)
     cli_calendar.add_commands(commands)
+    cli_cases.add_commands(commands)
     return parser
 
 
@@ -131,6 +141,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     assert here.chat_here is not None
     runtime = build(settings)
     try:
+        if cli_cases.report_drift(runtime, runtime.rubric):
+            return 2  # cases would count under the wrong pack: `rubric migrate` first
         return here.chat_here(runtime, settings.section(INTERACTIVE), args.speaker)
     finally:
         runtime.close()
@@ -152,7 +164,7 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_rubric_check(settings: Settings, args: argparse.Namespace) -> int:
     t = Templates(settings.locale)
-    path = pack_path(args.path)
+    path = pack_path(args.path or settings.rubric)
     if not path.exists():
         print(f"{path}: no such file", file=sys.stderr)
         return 1
@@ -175,6 +187,14 @@ def cmd_rubric_check(settings: Settings, args: argparse.Namespace) -> int:
             inferred=inferred,
         )  # fmt: skip
     )
+    if not args.database:
+        return 0
+    from bot.wiring import opened
+
+    with opened(settings, create=False) as runtime:
+        if cli_cases.report_drift(runtime, rubric, out=sys.stdout):
+            return 1
+    print(t.render("cli_drift_none", pack=rubric.key))
     return 0
 
 

@@ -64,9 +64,14 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
         said = t.render("run_cannot_start", platforms=" + ".join(platforms), mode=mode)
         print(said + "\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
         return 2
+    from bot.app.notices import send_notices
     from bot.app.scheduler import start_ticking
+    from bot.cli.cases import report_drift
 
     runtime = build(settings)
+    if report_drift(runtime, runtime.rubric):  # cases would count under the wrong pack
+        runtime.close()
+        return 2
     running = _connect(runtime, platforms)
     if running is None:
         runtime.close()
@@ -81,6 +86,9 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
         poster_for,
         seconds=settings.tick_seconds,
         hourly=runtime.service.reading.apply_retention,
+        each_tick=lambda: send_notices(
+            runtime.repo, runtime.clock, {bot.name: bot.tell for bot in running}
+        ),
     )
     METRICS.watch(runtime.posts)
     stopping = Stopping().install()

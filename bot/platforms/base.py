@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the registry is read by settings: it stays light to import
     from bot.app.chat import ChatService
     from bot.app.outage import StoreLater
     from bot.app.posting import Poster
+    from bot.core.messages import Reply
     from bot.ops.env import Reader
     from bot.ops.shutdown import Deadline
     from bot.ops.web import Route
@@ -78,6 +79,9 @@ class Running(Protocol):
     def retry(self) -> StoreLater: ...
 
     def poster_for(self, platform: str) -> Poster | None: ...
+
+    def tell(self, person: str, reply: Reply) -> None:
+        """One to one to a person on this platform (a notice the CLI left in the outbox)."""
 
     def routes(self) -> Mapping[str, Route]:
         """HTTP mode: path → handler, mounted by bot.ops.web."""

@@ -100,6 +100,9 @@ class DingTalkBot:
     def poster_for(self, platform: str) -> Poster | None:
         return self.poster() if platform == PLATFORM else None
 
+    def tell(self, person: str, reply: Reply) -> None:
+        self.outbound.tell(None, person, reply)
+
     def close(self, *, wait: bool = True) -> None:
         """Stop; `wait=False` after a shutdown's deadline drops answers not yet started."""
         self.conversation.close(wait=wait)

@@ -65,7 +65,7 @@ class DingTalkOutbound:
         for part in parts:
             self._send_direct(said, part)
 
-    def tell(self, said: Message, person: str, reply: Reply) -> None:
+    def tell(self, said: Message | None, person: str, reply: Reply) -> None:
         """One to one, through the OpenAPI: a case's author or a channel's manager."""
         staff = staff_id(person)
         if staff:

@@ -23,6 +23,7 @@ from bot.app.chat import ChatService
 from bot.app.conversation import ANSWER_WORKERS, Conversation, StoreUnavailable
 from bot.app.outage import StoreLater
 from bot.app.posting import Poster
+from bot.core.messages import Reply
 from bot.ops.env import looks_real
 from bot.ops.shutdown import Deadline
 from bot.ops.web import Route
@@ -65,8 +66,8 @@ class SlackBot:
         self.managers = ManagerGroup(self.client, settings.manager_group, chat)
         chat.add_role_source(self.managers.channels_for)
         self.pacer = pacer or ChannelPacer()
-        outbound = SlackOutbound(self.client, self.render, self.pacer, chat.templates)
-        self.conversation = Conversation(chat, outbound, name="slack", workers=workers)
+        self.outbound = SlackOutbound(self.client, self.render, self.pacer, chat.templates)
+        self.conversation = Conversation(chat, self.outbound, name="slack", workers=workers)
         self._poster = SlackPoster(web_client(settings, for_posting=True), self.render, self.pacer)
         listeners = Listeners(chat, self.conversation, self.render, self.bots, self.me)
         requests = web_client(settings)
@@ -90,6 +91,9 @@ class SlackBot:
 
     def poster_for(self, platform: str) -> Poster | None:
         return self.poster() if platform == PLATFORM else None
+
+    def tell(self, person: str, reply: Reply) -> None:
+        self.outbound.tell(None, person, reply)
 
     def close(self, *, wait: bool = True) -> None:
         """Stop; `wait=False` after a shutdown's deadline drops answers not yet started."""

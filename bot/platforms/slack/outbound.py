@@ -75,7 +75,7 @@ class SlackOutbound:
                 channel=said.place.channel, user=uid, thread_ts=said.thread_of, **recorded.kwargs()
             )
 
-    def tell(self, said: Said, person: str, reply: Reply) -> None:
+    def tell(self, said: Said | None, person: str, reply: Reply) -> None:
         uid = user_id(person)
         if uid is not None:
             self.client.chat_postMessage(

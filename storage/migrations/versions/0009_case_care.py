@@ -8,6 +8,7 @@ Create Date: 2026-12-04 18:40:00
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = "0009"
@@ -27,9 +28,23 @@ def upgrade() -> None:
         for name in _TEXT:
             batch_op.add_column(sa.Column(name, sa.Text(), nullable=False, server_default=""))
         batch_op.create_index("ix_evidence_rubric_criterion", ["rubric_key", "criterion_key"])
+    op.create_table(
+        "notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person", sa.String(length=96), nullable=False),
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("context", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice")),
+    )
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notice_person"), ["person"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notice_sent_at"), ["sent_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("notice")
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.drop_index("ix_evidence_rubric_criterion")
         for name in reversed(_TEXT):
