@@ -28,6 +28,8 @@ class Notice:
 
 
 class Outbox(Store):
+    """Notices for people, added by the CLI and claimed, once each, by a running bot."""
+
     def add(self, person: str, key: str, context: Mapping[str, Any], *, now: datetime) -> None:
         text = json.dumps(dict(context), ensure_ascii=False, default=list)
         with self.writing() as session:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text
 
+from bot.cli import main
 from bot.config import Settings
 from bot.core.rubric import Rubric
 from bot.wiring import Runtime, build
@@ -89,3 +90,18 @@ def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def runtime(repo: Repository, clock: FakeClock) -> Runtime:
     return build(Settings(admins=frozenset({"console:boss"})), clock=clock, repo=repo)
+
+
+@pytest.fixture
+def cli(sqlite_url, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    """Run `values-bot ARGS` against the test database; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    for name in ("SLACK_BOT_TOKEN", "DINGTALK_CLIENT_ID", "BOT_LOCALE", "BOT_ADMINS"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

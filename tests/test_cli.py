@@ -21,21 +21,6 @@ STORY = "客户账号被盗后，他用其他凭证核实身份，帮客户绑�
 
 
 @pytest.fixture
-def cli(sqlite_url, monkeypatch, capsys):
-    """Run `values-bot ARGS` against the test database; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    for name in ("SLACK_BOT_TOKEN", "DINGTALK_CLIENT_ID", "BOT_LOCALE", "BOT_ADMINS"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-@pytest.fixture
 def nominated(sqlite_url):
     """alice nominated bob in #console today (real time: the CLI uses the system clock)."""
     from bot.app.clock import SystemClock

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.platforms.console.chat import Console
 from bot.wiring import build
 from storage.repository import open_repository
-from tests.test_cli import STORY, cli  # noqa: F401  (the fixture)
+from tests.test_cli import STORY
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot import __version__
 from bot.cli import admin as cli_admin
@@ -102,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db.add_parser("upgrade", help="apply every pending migration (DATABASE_URL)")
     upgrade.set_defaults(handler=cmd_db_upgrade)
 
+    _rubric_commands(commands)
+
+    cli_admin.add_commands(commands)
+    cli_calendar.add_commands(commands)
+    cli_cases.add_commands(commands)
+    return parser
+
+
+def _rubric_commands(commands: Any) -> None:
+    """rubric check, show and migrate."""
     rubric = commands.add_parser("rubric", help="check or show rubric packs")
     rubric_actions = rubric.add_subparsers(metavar="ACTION", required=True)
     check = rubric_actions.add_parser(
@@ -120,11 +131,6 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("pack", nargs="?", help=f"pack name or path ({', '.join(available_packs())})")
     show.set_defaults(handler=cmd_rubric_show)
     cli_cases.add_rubric_commands(rubric_actions)
-
-    cli_admin.add_commands(commands)
-    cli_calendar.add_commands(commands)
-    cli_cases.add_commands(commands)
-    return parser
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:

@@ -66,13 +66,9 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
         return 2
     from bot.app.notices import send_notices
     from bot.app.scheduler import start_ticking
-    from bot.cli.cases import report_drift
 
     runtime = build(settings)
-    if report_drift(runtime, runtime.rubric):  # cases would count under the wrong pack
-        runtime.close()
-        return 2
-    running = _connect(runtime, platforms)
+    running = _started(runtime, platforms)
     if running is None:
         runtime.close()
         return 2
@@ -126,6 +122,15 @@ def _shut_down(
         logging.shutdown()
         sys.stdout.flush()
         os._exit(0)
+
+
+def _started(runtime: Runtime, platforms: tuple[str, ...]) -> list[Running] | None:
+    """The platforms connected, unless stored cases belong to another pack (then None)."""
+    from bot.cli.cases import report_drift
+
+    if report_drift(runtime, runtime.rubric):  # they would count under the wrong pack
+        return None
+    return _connect(runtime, platforms)
 
 
 def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> list[Running] | None:
