@@ -35,11 +35,14 @@ class EvidenceFilter:
     nominee: str | None = None
     value_key: str | None = None
 
-    def clauses(self, table: FromClause | None = None) -> list[ColumnElement[bool]]:
-        """The WHERE clauses of this selection over `table` (the evidence table or an alias)."""
+    def clauses(
+        self, table: FromClause | None = None, states: tuple[CaseState, ...] = ()
+    ) -> list[ColumnElement[bool]]:
+        """The WHERE clauses of this selection over `table` (the evidence table or an alias),
+        of counted cases (or of cases in `states`)."""
         c = (EVIDENCE if table is None else table).c
         clauses: list[ColumnElement[bool]] = [
-            c.state == CaseState.ACTIVE,
+            c.state.in_([str(s) for s in states]) if states else c.state == CaseState.ACTIVE,
             c.nominated_on >= self.starts_on,
             c.nominated_on <= self.ends_on,
         ]
@@ -76,6 +79,25 @@ class CaseReads(Store):
             cursor = connection.execute(query).cursor
             while batch := cursor.fetchmany(COUNT_BATCH):
                 yield from batch
+
+    def total(self, selection: EvidenceFilter) -> int:
+        """How many counted cases the selection holds."""
+        query = sa_select(func.count()).select_from(EVIDENCE).where(*selection.clauses())
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def took_part(self, selection: EvidenceFilter) -> set[str]:
+        """Everyone who told a case in the selection, or was named in one (counted, asked
+        about or hidden): the people a summary of it should not overlook."""
+        c = EVIDENCE.c
+        told = (CaseState.ACTIVE, CaseState.PENDING, CaseState.HIDDEN)
+        query = (
+            sa_select(c.nominator.label("person"))
+            .where(*selection.clauses(states=told))
+            .union(sa_select(c.nominee).where(*selection.clauses(states=told)))
+        )
+        with self.engine.connect() as connection:
+            return {row[0] for row in connection.execute(query)}
 
     @contextmanager
     def newest_meanwhile(

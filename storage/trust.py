@@ -26,6 +26,7 @@ SEEN = RequestSeenRow.__table__  # type: ignore[attr-defined]
 ERASED = ErasedPersonRow.__table__  # type: ignore[attr-defined]
 SECRETS = ServerSecretRow.__table__  # type: ignore[attr-defined]
 PSEUDONYM_KEY = "pseudonym-key"
+ERASED_PREFIX = "erased:"  # the prefix of every pseudonym
 PRUNE_EVERY = 500  # first uses between two prunes of expired pairs
 
 
@@ -90,7 +91,7 @@ class Trust(Store):
 
     def pseudonym(self, person: str, *, now: datetime) -> str:
         digest = hmac.new(self.key(now=now), person.encode(), hashlib.sha256).hexdigest()
-        return f"erased:{digest[:20]}"
+        return f"{ERASED_PREFIX}{digest[:20]}"
 
     def mark_erased(self, person: str, *, now: datetime) -> str:
         pseudonym = self.pseudonym(person, now=now)

@@ -77,7 +77,8 @@ def test_a_doubtful_reply_is_asked_about_and_recorded_only_on_yes(chat: Chat):
     asked = chat.type("/as alice", f"@bob {MIXED}")
     assert "要把它记录为 console:bob 在 客户第一 第 1 分" in asked and "/record" in asked
     assert chat.cases() == []  # not counted while asked
-    assert "console:bob" not in chat.type("/as mia", "/values summary")
+    pending = chat.type("/as mia", "/values summary")
+    assert "👤 console:bob" not in pending and "还没有案例的 2 人" in pending  # asked: not yet
 
     someone_else = chat.type("/as carol", "/record")
     recorded = chat.type("/as alice", "/record")
@@ -177,3 +178,52 @@ def test_case_commands_refuse_bad_input_kindly(chat: Chat):
 
     assert answers.count("请写上案例编号") == 2  # `/hide`, and `c12x` is not a number
     assert "没有编号为 c99999 的案例" in answers
+
+
+def _tell(chat: Chat, author: str, nominee: str, story: str, channel: str) -> None:
+    """A nomination said in another console channel (one with its own post)."""
+    from bot.core.messages import Incoming, Place
+    from bot.core.nominations import Mention
+
+    place = Place("console", "local", channel)
+    runtime = chat.runtime
+    sub = runtime.chat.subscribe_once(place)
+    if runtime.chat.latest_post(place) is None:
+        runtime.posts.post_now(sub, chat.console.poster())
+    text = f"@{nominee} {story}"
+    incoming = Incoming(
+        place=place,
+        author=f"console:{author}",
+        message_id=f"{channel}-{runtime.clock.now().timestamp()}-{len(story)}",
+        text=text,
+        at=runtime.clock.now(),
+        mentions=[Mention(f"console:{nominee}", 0, len(nominee) + 1)],
+    )
+    assert runtime.chat.handle(incoming)[0].key == "nomination_ack"
+
+
+def test_a_manager_pages_through_every_case_and_sees_who_is_overlooked(chat: Chat):
+    stories = [
+        f"第{i}次主动帮客户排查了订单问题，并在当天把处理结果同步给了客户" for i in range(20)
+    ]
+    chat.type("/as alice", *(f"@bob {story}" for story in stories))
+    chat.type("/as carol", f"@dan {STORY}", "/as dan", f"@alice {STORY}")
+    _tell(chat, "erin", "bob", "在运维频道里主动帮大家写好了发布检查清单，减少了很多返工", "ops")
+    chat.runtime.repo.people.remember({"console:bob": "Bob Li"}, now=chat.runtime.clock.now())
+
+    everyone = chat.type("/as mia", "/values summary")
+    bob = chat.type("/values summary @bob")
+
+    assert "范围：你管理的频道：#console" in everyone  # not "全部": mia manages one channel
+    assert "还有 17 个案例" in everyone  # three newest of bob's 20, and the way to the rest
+    assert "还没有案例的 1 人：console:carol" in everyone  # carol told a case, has none
+    assert all(story in bob for story in stories)  # every one of bob's 20, not three
+    assert "Bob Li (console:bob)" in bob
+    assert "在你不管理的频道里还有 1 个关于 TA 的案例" in bob  # the ops channel's, as a number
+    assert "运维频道" not in bob  # …never its story
+    people = [line for line in everyone.splitlines() if "👤" in line]
+    assert [line.split("👤 ")[1].split("：")[0] for line in people] == [
+        "Bob Li (console:bob)",
+        "console:alice",
+        "console:dan",
+    ]  # by name (an id where none is known), not by count: bob has 20

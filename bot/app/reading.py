@@ -20,10 +20,19 @@ from bot.core.messages import Reply
 from bot.core.model import CaseState, EvidenceRecord
 from bot.core.permissions import Access, Scope, grant_for
 from bot.core.rubric import Rubric
-from bot.core.summaries import NEWEST_CASES, HiddenCase, Summary, Tally, summarise
+from bot.core.summaries import (
+    EVERY_CASE,
+    NEWEST_CASES,
+    HiddenCase,
+    PersonSummary,
+    Summary,
+    Tally,
+    summarise,
+)
 from storage.evidence import EvidenceFilter
 from storage.exports import LocalTime
 from storage.repository import Repository
+from storage.trust import ERASED_PREFIX
 
 
 class _CollectorPause:
@@ -146,19 +155,48 @@ class Reading:
             value_key=self.value_key(value),
         )
         evidence = self.repo.evidence
+        per_person = EVERY_CASE if scope.person else NEWEST_CASES
         with (
             collector_paused,
-            evidence.newest_meanwhile(selection, NEWEST_CASES) as newest_of,
+            evidence.newest_meanwhile(selection, per_person) as newest_of,
         ):
             tally = Tally(self.rubric, selection.value_key).add(evidence.counts(selection))
-            summary = summarise(
-                cycle,
-                tally,
-                newest_of(tally.people),
-                always_include=[scope.person] if scope.person else [],
-            )
+            newest = newest_of(tally.people)
+        people = set(tally.people) | {c.nominator for cases in newest.values() for c in cases}
+        overlooked = set() if scope.person else evidence.took_part(selection) - set(tally.people)
+        overlooked = {p for p in overlooked if not p.startswith(ERASED_PREFIX)}
+        names = self.repo.people.names(people | overlooked | {scope.person or ""} - {""})
+        summary = summarise(
+            cycle,
+            tally,
+            newest,
+            always_include=[scope.person] if scope.person else [],
+            names=names,
+            per_person=per_person,
+        )
+        summary = replace(
+            summary,
+            channels=grant.channels,
+            without_evidence=tuple(sorted(overlooked, key=lambda p: (names.get(p, p), p))),
+            people=self._elsewhere(summary, selection)
+            if grant.channels is not None
+            else summary.people,
+        )
         self._audit(reader.person, action, scope, cycle, [p.person for p in summary.people])
         return summary
+
+    def _elsewhere(self, summary: Summary, selection: EvidenceFilter) -> tuple[PersonSummary, ...]:
+        """A one-person summary read within some channels says how many cases about them lie
+        outside them (a number only: their stories stay with those channels' managers)."""
+        if selection.nominee is None:
+            return summary.people
+        everywhere = self.repo.evidence.total(replace(selection, channels=None))
+        return tuple(
+            replace(p, elsewhere=max(0, everywhere - p.total))
+            if p.person == selection.nominee
+            else p
+            for p in summary.people
+        )
 
     def summary_reply(self, author: str, command: Command) -> Reply:
         scope = Scope(person=command.person, channel=command.channel)

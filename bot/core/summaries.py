@@ -7,7 +7,7 @@ person, so a summary of a whole organisation never loads every story.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 from typing import NamedTuple
@@ -16,7 +16,8 @@ from bot.core.ceiling import evidence_ceiling
 from bot.core.cycles import Cycle
 from bot.core.rubric import Rubric, ScoringRule, Value
 
-NEWEST_CASES = 3
+NEWEST_CASES = 3  # per person, in a summary of many people
+EVERY_CASE = 1_000  # per person, in a summary of one: every case of a cycle, paged
 
 
 class Case(NamedTuple):
@@ -58,6 +59,12 @@ class PersonSummary:
     total: int
     values: tuple[ValueSummary, ...]
     newest: tuple[Case, ...]
+    elsewhere: int = 0  # cases about them in channels the reader may not read
+
+    @property
+    def more(self) -> int:
+        """Cases in the scope not listed (a summary of many people lists the newest)."""
+        return max(0, self.total - len(self.newest))
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,11 @@ class Summary:
     value_key: str | None
     people: tuple[PersonSummary, ...]
     hidden: tuple[HiddenCase, ...] = ()  # `me` only: the reader's own hidden cases
+    # who took part in the scope's channels (told a case, or was named in one not counted)
+    # but has no counted case in the cycle: the people a manager might overlook
+    without_evidence: tuple[str, ...] = ()
+    channels: frozenset[str] | None = None  # the reader's channels; None: every channel
+    names: Mapping[str, str] = field(default_factory=dict)  # display names known
 
 
 class Tally:
@@ -107,18 +119,22 @@ def summarise(
     newest: Mapping[str, Sequence[Case]],
     *,
     always_include: Iterable[str] = (),
+    names: Mapping[str, str] | None = None,
+    per_person: int = NEWEST_CASES,
 ) -> Summary:
     """Per person: cases per value, evidence ceiling, newest cases, levels still without a case.
 
-    People with the most cases come first. Each distinct pattern of level counts of a value is
-    summarised once, however many people share it.
+    People are in the order of their names (their ids where no name is known), not of how
+    many cases they have: a summary is read to be fair to each, not as a ranking. Each distinct
+    pattern of level counts of a value is summarised once, however many people share it.
     """
+    names = names or {}
     width = len(tally.criteria)
     counts = dict(tally.by_person)
     for person in always_include:
         counts.setdefault(person, [0] * width)
     totals = {person: sum(row) for person, row in counts.items()}
-    order = sorted(counts, key=lambda p: (-totals[p], p))
+    order = sorted(counts, key=lambda p: (names.get(p, p).casefold(), p))
     rows = [counts[person] for person in order]
     # Value by value over everyone (loops in C): each person's value summaries, in order.
     per_value, first = [], 0
@@ -135,10 +151,10 @@ def summarise(
                 person=person,
                 total=totals[person],
                 values=values,
-                newest=tuple(cases[:NEWEST_CASES]),
+                newest=tuple(cases[:per_person]),
             )
         )
-    return Summary(cycle=cycle, value_key=tally.value_key, people=tuple(people))
+    return Summary(cycle=cycle, value_key=tally.value_key, people=tuple(people), names=names)
 
 
 class _Column:

@@ -192,14 +192,32 @@ class TextRenderer:
             label = self.t.render(
                 "summary_scope_channel", channel="#" + scope.channel.split(":", 1)[-1]
             )
+        elif summary.channels is not None:  # a manager's view: say which channels it covers
+            label = self.t.render("summary_scope_managed", channels=self._channels(summary))
         else:
             label = self.t.render("summary_scope_all")
+        if scope is not None and scope.person and summary.channels is not None:
+            label = self.t.render(
+                "summary_scope_person_in", person=label, channels=self._channels(summary)
+            )
         value = self.rubric.value(summary.value_key) if summary.value_key else None
         if value is not None:
             label = self.t.render(
                 "summary_scope_value", scope=label, value_name=Safe(value.name(self.t.locale))
             )
         return label
+
+    @staticmethod
+    def _channels(summary: Summary) -> str:
+        return "、".join(f"#{key.split(':', 1)[-1]}" for key in sorted(summary.channels or ()))
+
+    def who(self, person: str, summary: Summary) -> Safe:
+        """A person in a summary: where the platform writes ids (the CLI, the console), the
+        name known for them beside the id."""
+        name = summary.names.get(person)
+        if self.person_label is str and name:
+            return Safe(self.escape(f"{name} ({person})"))
+        return self.label(person)
 
     def summary(self, summary: Summary, scope: Scope | None, *, me: bool = False) -> str:
         return safe_join("\n", self.summary_parts(summary, scope, me=me))
@@ -221,7 +239,14 @@ class TextRenderer:
         if not people or not any(p.total for p in people):
             lines.append(self.t.render("me_empty" if me else "summary_empty"))
         parts: list[str] = [safe_join("\n", lines)]
-        parts += [safe_join("\n", self.person(person)) for person in people]
+        parts += [safe_join("\n", self.person(person, summary)) for person in people]
+        if summary.without_evidence and not me:
+            listed = safe_join(", ", (self.who(p, summary) for p in summary.without_evidence))
+            parts.append(
+                self.t.render(
+                    "summary_without_evidence", people=listed, count=len(summary.without_evidence)
+                )
+            )
         if summary.hidden:  # set aside by a manager: never judged in secret
             hidden = [self.t.render("me_hidden")]
             hidden += [
@@ -239,9 +264,11 @@ class TextRenderer:
         parts.append(self.t.render("summary_footer"))
         return parts
 
-    def person(self, person: PersonSummary) -> list[str]:
+    def person(self, person: PersonSummary, summary: Summary) -> list[str]:
         lines: list[str] = [
-            self.t.render("summary_person", person=self.label(person.person), total=person.total)
+            self.t.render(
+                "summary_person", person=self.who(person.person, summary), total=person.total
+            )
         ]
         for item in person.values:
             value = self.rubric.value(item.value_key)
@@ -264,11 +291,17 @@ class TextRenderer:
                 self.t.render(
                     "summary_case",
                     story=case.story,
-                    nominator=self.label(case.nominator),
+                    nominator=self.who(case.nominator, summary),
                     date=case.nominated_on.isoformat(),
                     value_name=self._value_name(criterion),
                     level=criterion.level if criterion else "?",
                     case=case.id,
                 )
             )
+        if person.more:
+            lines.append(
+                self.t.render("summary_more", more=person.more, person=self.label(person.person))
+            )
+        if person.elsewhere:
+            lines.append(self.t.render("summary_elsewhere", count=person.elsewhere))
         return lines

@@ -34,11 +34,25 @@ def test_counts_are_added_up_per_person_and_value(rubric):
     assert [v.value_key for v in ann.values] == [v.key for v in rubric.values]
 
 
-def test_people_with_more_cases_come_first_then_by_name(rubric):
-    tally = Tally(rubric).add([("cat", "teamwork:1", 1), ("bob", "teamwork:1", 1),
-                               ("amy", "teamwork:1", 1), ("dan", "teamwork:1", 3)])  # fmt: skip
+def test_people_are_in_the_order_of_their_names_not_of_their_counts(rubric):
+    tally = Tally(rubric).add([("u3", "teamwork:1", 1), ("u2", "teamwork:1", 1),
+                               ("u1", "teamwork:1", 1), ("u4", "teamwork:1", 3)])  # fmt: skip
+    names = {"u1": "Zoe", "u2": "amy", "u4": "Bob"}  # u3 has no name: its id sorts it
 
-    assert [p.person for p in summarise(CYCLE, tally, {}).people] == ["dan", "amy", "bob", "cat"]
+    ordered = summarise(CYCLE, tally, {}, names=names).people
+    assert [p.person for p in ordered] == ["u2", "u4", "u3", "u1"]  # amy, Bob, u3, Zoe
+    assert [p.person for p in summarise(CYCLE, tally, {}).people] == ["u1", "u2", "u3", "u4"]
+
+
+def test_a_summary_of_many_lists_the_newest_and_says_how_many_more(rubric):
+    tally = Tally(rubric).add([("ann", "teamwork:1", 5)])
+    newest = {"ann": [case("ann", "teamwork:1", day) for day in range(20, 15, -1)]}
+
+    few = summarise(CYCLE, tally, newest).people[0]
+    every = summarise(CYCLE, tally, newest, per_person=1000).people[0]
+
+    assert (len(few.newest), few.more) == (3, 2)
+    assert (len(every.newest), every.more) == (5, 0)
 
 
 def test_a_value_filter_and_unknown_criteria_leave_the_rest_out(rubric):
@@ -114,7 +128,7 @@ def test_the_fast_summary_equals_a_plain_one(rubric, rows, value):
             for v in values
         ]  # fmt: skip
         expected.append((person, total, shown))
-    expected.sort(key=lambda e: (-e[1], e[0]))
+    expected.sort(key=lambda e: (e[0].casefold(), e[0]))  # by name (no names: the id)
 
     assert expected == [
         (p.person, p.total,
