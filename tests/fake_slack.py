@@ -37,6 +37,7 @@ class Call:
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.names: dict[str, str] = {}  # user id → real_name, as users.info answers
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
         self.bots: set[str] = {BOT_USER}
         self.group_members: list[str] | None = None  # None: the plan has no user groups
@@ -194,7 +195,12 @@ class FakeSlack:
             user = str(params.get("user"))
             return 200, {
                 "ok": True,
-                "user": {"id": user, "name": user.lower(), "is_bot": user in self.bots},
+                "user": {
+                    "id": user,
+                    "name": user.lower(),
+                    "real_name": self.names.get(user, ""),
+                    "is_bot": user in self.bots,
+                },
             }
         if method == "conversations.history":
             channel = str(params.get("channel"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.test_cli import cli, nominated  # noqa: F401 (fixtures)
+from tests.test_cli import nominated  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 

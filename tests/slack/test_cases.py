@@ -181,3 +181,16 @@ def _end(world: SlackWorld):
     from bot.core.cycles import quarter_of
 
     return quarter_of(world.clock.now().date()).ends_on
+
+
+def test_names_come_from_users_info_and_are_remembered(world: SlackWorld):
+    world.fake.names |= {NOMINEE: "Wang Wu", MEMBER: "Li Si"}
+    post = world.post_today()
+    reply(world, post, PRAISE)
+    world.fake.wait_for("chat.postEphemeral", 1)
+
+    from tests.fakes import settle
+
+    settle(world.bot.work)
+    names = world.repo.people.names([f"slack:{NOMINEE}", f"slack:{MEMBER}"])
+    assert names == {f"slack:{NOMINEE}": "Wang Wu", f"slack:{MEMBER}": "Li Si"}

@@ -71,6 +71,16 @@ class Listeners:
             incoming = replace(incoming, bots=self.bots.among(incoming.mentions))
         said = Said(incoming.place, incoming.author, incoming.message_id, incoming.thread_of)
         self.conversation.message(incoming, said)  # StoreUnavailable: 503, Slack redelivers
+        self.conversation.later(self._learn_names, incoming.author)
+
+    def _learn_names(self, author: str) -> None:
+        """The author's name too (cached), and every name found: remembered for summaries."""
+        uid = translate.user_id(author)
+        if uid is not None:
+            self.bots.learn(uid)
+        names = self.bots.learned()
+        if names:
+            self.chat.remember_names(names)
 
     def on_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         words = translate.command_words(str(body.get("text") or ""))
