@@ -18,7 +18,7 @@ from bot.core.commands import Command
 from bot.core.cycles import Cycle, current_cycle, resolve_cycle, retention_boundary
 from bot.core.messages import Reply
 from bot.core.model import CaseState, EvidenceRecord
-from bot.core.permissions import Access, Scope, grant_for
+from bot.core.permissions import Access, Grant, Scope, grant_for
 from bot.core.rubric import Rubric
 from bot.core.summaries import (
     EVERY_CASE,
@@ -154,6 +154,13 @@ class Reading:
             nominee=scope.person,
             value_key=self.value_key(value),
         )
+        summary = self._read(cycle, selection, scope, grant)
+        self._audit(reader.person, action, scope, cycle, [p.person for p in summary.people])
+        return summary
+
+    def _read(self, cycle: Cycle, selection: EvidenceFilter, scope: Scope, grant: Grant) -> Summary:
+        """The summary of a selection the reader may see: one person's every case, or many
+        people's newest; who took part without a counted case; names; cases elsewhere."""
         evidence = self.repo.evidence
         per_person = EVERY_CASE if scope.person else NEWEST_CASES
         with (
@@ -182,7 +189,6 @@ class Reading:
             if grant.channels is not None
             else summary.people,
         )
-        self._audit(reader.person, action, scope, cycle, [p.person for p in summary.people])
         return summary
 
     def _elsewhere(self, summary: Summary, selection: EvidenceFilter) -> tuple[PersonSummary, ...]:

@@ -212,7 +212,7 @@ class TextRenderer:
         return "、".join(f"#{key.split(':', 1)[-1]}" for key in sorted(summary.channels or ()))
 
     def who(self, person: str, summary: Summary) -> Safe:
-        """A person in a summary: where the platform writes ids (the CLI, the console), the
+        """A person in a summary: where the platform writes ids (the CLI, the terminal chat), the
         name known for them beside the id."""
         name = summary.names.get(person)
         if self.person_label is str and name:
