@@ -168,18 +168,24 @@ class ValuesService:
         closed = self._frozen(incoming.place, said_on)
         if closed is not None:
             return [closed]  # a late nomination into a closed cycle
-        if incoming.thread_of is None and not self._answerable(post, said_on):
-            return [Reply("refusal_post_too_old", {"date": post.local_date.isoformat()})]
+        stale = incoming.thread_of is None and not self._answerable(post, said_on)
+        too_old = Reply("refusal_post_too_old", {"date": post.local_date.isoformat()})
         parsed = self._parse(incoming, erased)
         if parsed is None:
-            return []
+            return [too_old] if stale else []
         if isinstance(parsed, Refusal):
+            if stale:
+                return [too_old]
             return [
                 Reply(parsed.value, {"min_story": self.options.min_story, "max_story": MAX_STORY})
             ]
+        if stale and not self._same_cycle(post.local_date, said_on):
+            return [too_old]
+        # a stale post's nomination is kept, not refused: recorded under it once its author
+        # says so, so nobody has to tell the story again
         stored = self.repo.evidence.record(
             rubric_key=self.rubric.key,
-            state=CaseState.PENDING if parsed.doubtful else CaseState.ACTIVE,
+            state=CaseState.PENDING if parsed.doubtful or stale else CaseState.ACTIVE,
             place=incoming.place,
             message_id=incoming.message_id,
             nominees=parsed.nominees,
@@ -194,6 +200,8 @@ class ValuesService:
         )
         if not stored:
             return []  # a retried delivery: already recorded, stay quiet
+        if stale:
+            return [self._doubt(post, incoming, stored, parsed.story, "nomination_held")]
         if parsed.doubtful:  # recorded only once its author says yes
             return [self._doubt(post, incoming, stored, parsed.story)]
         ack = self._ack(post, incoming, stored, parsed.story, sub)
@@ -252,10 +260,20 @@ class ValuesService:
             return ack
         return replace(ack, context=context | {"suggested_criterion_key": suggested})
 
-    def _doubt(self, post: DailyPost, incoming: Incoming, nominees: list[str], story: str) -> Reply:
+    def _doubt(
+        self,
+        post: DailyPost,
+        incoming: Incoming,
+        nominees: list[str],
+        story: str,
+        key: str = "nomination_doubt",
+    ) -> Reply:
+        """Asked before it counts: a reply that reads as criticism and praise both, or one
+        said after its post's day (`nomination_held`, kept for the author to record)."""
         return Reply(
-            "nomination_doubt",
+            key,
             {
+                "date": post.local_date.isoformat(),
                 "nominees": tuple(nominees),
                 "story": story,
                 "criterion_key": post.criterion_key,
@@ -291,6 +309,13 @@ class ValuesService:
             },
             private=sub is not None and sub.private_cases,
         )
+
+    def _same_cycle(self, posted_on: date, said_on: date) -> bool:
+        """Whether a post's day and a message's day lie in the same cycles (the quarter, and
+        every named cycle holding the message's day)."""
+        if quarter_of(posted_on) != quarter_of(said_on):
+            return False
+        return all(c.contains(posted_on) for c in self._cycles() if c.contains(said_on))
 
     def _answerable(self, post: DailyPost, said_on: date) -> bool:
         """Without a thread, a message answers the latest post only on its day or the next workday."""

@@ -11,7 +11,11 @@ from bot.core.summaries import PersonSummary, Summary
 from bot.words.templates import Markup, Safe, Templates, safe_join
 
 COMPOSITE = ("daily_post", "summary", "me", "nomination_ack")
-CASE_REPLIES = ("case_", "nomination_doubt")  # keys whose context names people and criteria
+CASE_REPLIES = (
+    "case_",
+    "nomination_doubt",
+    "nomination_held",
+)  # keys whose context names people and criteria
 
 
 class TextRenderer:

@@ -67,3 +67,41 @@ def test_move_and_a_managers_hide_reach_the_author(world: DingTalkWorld) -> None
     told = world.private_answers(MEMBER)
     assert any("重复提交" in text and f"c{case.id}" in text for text in told)
     assert world.evidence() == []
+
+
+def test_a_story_told_after_its_posts_day_is_kept_and_recorded_on_request(
+    world: DingTalkWorld,
+) -> None:
+    world.post_today()  # Monday 2026-11-23
+    world.clock.advance(days=2)  # Wednesday: Monday's post no longer takes nominations
+    say(world, STORY)
+
+    held = world.answers(private=False)[-1]
+    assert "2026-11-23" in held and "故事先替你留着" in held and "@机器人 记录" in held
+    assert world.evidence() == [] and not world.fake.direct_messages(NOMINEE)
+
+    say(world, "记录")  # nobody types the story again
+
+    assert world.evidence() == [(person(NOMINEE), person(MEMBER), STORY[4:])]
+    [case] = world.repo.cases.listing(
+        starts_on=world.clock.now().date().replace(day=1), ends_on=world.clock.now().date()
+    )
+    assert case.nominated_on.isoformat() == "2026-11-25"  # the day it was told
+
+
+def test_a_story_kept_for_a_post_of_a_closed_quarter_is_refused_instead(
+    world: DingTalkWorld,
+) -> None:
+    world.clock.set(world.clock.now().replace(month=12, day=31))
+    world.post_today()
+    world.clock.advance(days=5)  # January: another quarter
+    say(world, STORY)
+
+    assert "提名只在当天和下一个工作日内有效" in world.answers(private=False)[-1]
+    assert (
+        world.repo.cases.listing(
+            starts_on=world.clock.now().date().replace(month=1, day=1),
+            ends_on=world.clock.now().date(),
+        )
+        == []
+    )

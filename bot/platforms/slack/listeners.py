@@ -37,7 +37,11 @@ MODAL_FIELD = {
     "refusal_question": "story",
     "refusal_criticism": "story",
 }
-KEPT = ("nomination_ack", "nomination_doubt")  # the form closes: recorded, or asked about
+KEPT = (
+    "nomination_ack",
+    "nomination_doubt",
+    "nomination_held",
+)  # the form closes: recorded, or asked about
 NO_POST = ("refusal_not_daily_post", "refusal_no_post")
 
 

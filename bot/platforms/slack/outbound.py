@@ -24,6 +24,7 @@ from bot.words.templates import Templates
 
 log = logging.getLogger(__name__)
 ACK_REACTION = "white_check_mark"
+ASKED = ("nomination_doubt", "nomination_held")  # the author's answer is awaited: always said
 QUIET = ("refusal_not_daily_post", "refusal_no_post", "refusal_deleted", "nomination_retracted")
 
 
@@ -96,7 +97,7 @@ class SlackOutbound:
         if said.pressed is not None:
             said.pressed(replace_original=True, **self.render.reply(reply).kwargs())
             return
-        if (said.form and reply.key != "nomination_doubt") or reply.key in QUIET or uid is None:
+        if (said.form and reply.key not in ASKED) or reply.key in QUIET or uid is None:
             return
         self.client.chat_postEphemeral(
             channel=said.place.channel,

@@ -129,7 +129,7 @@ class SlackRenderer:
                 return self.daily_post(criterion, workday=bool(reply.context.get("workday", True)))
         text = self.text.render(reply)
         blocks = sections(text)
-        if reply.key == "nomination_doubt":
+        if reply.key in ("nomination_doubt", "nomination_held"):
             blocks.append(
                 doubt_actions(self.t.templates, reply.context["message_id"], self._thread(reply))
             )
