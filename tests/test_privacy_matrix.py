@@ -56,13 +56,13 @@ MATRIX = [
     (MEMBER, f"summary @{BEN}", "not_allowed_summary"),
     (MEMBER, "summary #slack:C2", "not_allowed_summary"),
     (MEMBER, "summary", "not_allowed_summary"),
-    (MEMBER, "export", "not_allowed_admin"),
+    (MEMBER, "export", "not_allowed_export"),
     (MANAGER, "me", set()),
     (MANAGER, f"summary @{BEN}", {"ben fixed an order in C1"}),  # not what Ben did in C2
     (MANAGER, "summary #slack:C1", {"ann helped a customer in C1", "ben fixed an order in C1"}),
     (MANAGER, "summary #slack:C2", "not_allowed_scope"),
     (MANAGER, "summary", {"ann helped a customer in C1", "ben fixed an order in C1"}),
-    (MANAGER, "export", "not_allowed_admin"),
+    (MANAGER, "export", "export_elsewhere"),  # the channels they manage, as a file
     (ADMIN, "me", set()),
     (ADMIN, f"summary @{BEN}", {"ben fixed an order in C1", "ben answered a call in C2"}),
     (ADMIN, "summary #slack:C2", {"ben answered a call in C2", "xia shipped a release in C2"}),
@@ -86,6 +86,31 @@ def test_each_role_sees_exactly_what_it_may(world: Runtime, reader, words, expec
         assert shown <= set(entry.subjects)
     else:
         assert len(audit) == before  # own evidence or a refusal: nothing read about others
+
+
+@pytest.mark.parametrize(
+    ("reader", "expected"),
+    [
+        (MANAGER, {"ann helped a customer in C1", "ben fixed an order in C1"}),
+        (ADMIN, ALL),
+        (MEMBER, None),
+    ],
+)
+def test_a_chat_export_holds_exactly_what_its_reader_may_read(world: Runtime, reader, expected):
+    import io
+
+    from openpyxl import load_workbook
+
+    made = world.chat.export_file(reader, "export")
+
+    if expected is None:
+        assert isinstance(made, Reply) and made.key == "not_allowed_export"
+        return
+    assert not isinstance(made, Reply)
+    sheet = load_workbook(io.BytesIO(made.content)).worksheets[0]
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value}
+    assert {s for s in ALL if s in cells} == expected
+    assert world.repo.governance.audit_log()[0].action == "export"
 
 
 def test_the_cli_export_is_everything_and_audited(world: Runtime, sqlite_url, monkeypatch, capsys):

@@ -83,13 +83,15 @@ class ChatService:
         return []
 
     def export_file(self, author: str, words: str) -> ExportFile | Reply:
-        """`export` in chat: the cycle as a spreadsheet for an admin, or why not."""
+        """`export` in chat: the cycle as a spreadsheet for an admin, the channels they manage
+        for a manager, or why not."""
         command = parse_command(words)
         if isinstance(command, CommandError):
             return Reply(command.key, {"word": command.word})
         reading = self.reading
-        if not reading.access(author).is_admin:
-            return Reply("not_allowed_admin")
+        access = reading.access(author)
+        if not access.is_manager:
+            return Reply("not_allowed_export")
         try:
             cycle = reading.cycle(command.cycle)
         except ReadError as refused:
@@ -98,7 +100,11 @@ class ChatService:
             return Reply("export_empty", {"cycle": cycle.id})
         out = BytesIO()
         names = self.service.repo.people.every_name()
-        count = write_book(out, reading, names, self.templates, self.timezone, author, cycle)
+        count = write_book(
+            out, reading, names, self.templates, self.timezone, author, cycle, access
+        )
+        if count == 0:  # none in the channels this manager manages
+            return Reply("export_empty", {"cycle": cycle.id})
         return ExportFile(f"values-{cycle.id}.xlsx", out.getvalue(), cycle.id, count)
 
     def summary_file(self, summary: Summary, names: Mapping[str, str]) -> bytes:

@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.core.cycles import Cycle
 from bot.core.model import EvidenceRecord
+from bot.core.permissions import Access
 from bot.core.rubric import Rubric
 from bot.core.summaries import Summary
 
@@ -155,11 +156,13 @@ def write_book(
     timezone: str,
     actor: str,
     cycle: Cycle,
+    reader: Access | None = None,
 ) -> int:
-    """The spreadsheet itself, from the reading service (authorised, audited once)."""
+    """The spreadsheet itself, from the reading service (authorised, audited once): the whole
+    cycle, or a manager's channels (`reader`)."""
     from bot.app.spreadsheet import Book, write_cases, write_totals
 
-    summary, records = reading.export_book(actor, cycle)
+    summary, records = reading.export_book(actor, cycle, reader)
     book = Book(templates, reading.rubric, timezone)
     count = write_cases(book, cycle.id, records, names)
     write_totals(book, summary, names)

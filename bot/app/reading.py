@@ -240,8 +240,8 @@ class Reading:
         return Reply("me", {"summary": summary})
 
     def export_hint(self, author: str, cycle_id: str | None) -> Reply:
-        if not self.access(author).is_admin:
-            return Reply("not_allowed_admin")
+        if not self.access(author).is_manager:
+            return Reply("not_allowed_export")
         try:
             cycle = self.cycle(cycle_id)
         except ReadError as refused:
@@ -259,12 +259,16 @@ class Reading:
         """Whether the cycle holds a case at all: an empty export is said, never sent."""
         return self.repo.exports.any(cycle.starts_on, cycle.ends_on)
 
-    def export_book(self, actor: str, cycle: Cycle) -> tuple[Summary, Iterator[EvidenceRecord]]:
-        """A cycle's totals per person and every case, for an admin; audited once as an export."""
-        summary = self.summary(
-            Access(person=actor, is_admin=True), Scope(), cycle_id=cycle.id, action="export"
+    def export_book(
+        self, actor: str, cycle: Cycle, reader: Access | None = None
+    ) -> tuple[Summary, Iterator[EvidenceRecord]]:
+        """A cycle's totals per person and every case, for an admin (or, with `reader` a
+        manager, of the channels they manage); audited once as an export."""
+        reader = reader or Access(person=actor, is_admin=True)
+        summary = self.summary(reader, Scope(), cycle_id=cycle.id, action="export")
+        selection = EvidenceFilter(
+            starts_on=cycle.starts_on, ends_on=cycle.ends_on, channels=summary.channels
         )
-        selection = EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
         return summary, self.repo.exports.records(selection, self._local(cycle))
 
     def export_csv(self, actor: str, cycle: Cycle, out: TextIO) -> int:

@@ -148,13 +148,13 @@ def test_export_sends_a_spreadsheet_one_to_one_to_an_admin_only(world: DingTalkW
     world.post_today()
     nominate(world)
     world.settle()
-    world.send(world.message("export", sender=MANAGER, group=False, conversation="cidDirect9"))
+    world.send(world.message("export", sender=MEMBER, group=False, conversation="cidDirect9"))
     world.send(
         world.message("导出", sender=ADMIN, nick="HR", group=False, conversation="cidDirectA")
     )
     world.settle()
     texts = world.answers()
-    assert any("只有管理员" in t for t in texts)
+    assert any("只有主管" in t for t in texts)
     assert any("已发给你" in t and "1 条案例" in t for t in texts)
     [upload] = world.fake.of("/media/upload")
     [media] = [

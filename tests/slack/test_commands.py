@@ -165,11 +165,18 @@ def test_export_sends_a_spreadsheet_to_the_admins_direct_messages(world: SlackWo
     assert any(e.action == "export" for e in world.repo.governance.audit_log())
 
 
-def test_export_is_refused_for_a_manager(world: SlackWorld):
-    world.command(MANAGER, "export")
+def test_export_is_a_managers_own_channels_and_refused_to_a_member(world: SlackWorld):
+    post = world.post_today()
+    nominate(world, post, NOMINEE, 1)
 
-    assert "Only admins" in answer(world)["text"]
-    assert world.fake.of("files.completeUploadExternal") == []
+    world.command(MEMBER, "export")
+    assert "Only managers" in answer(world)["text"]
+
+    world.command(MANAGER, "export")
+    complete = world.fake.wait_for("files.completeUploadExternal", 1)[-1]
+    assert complete.params["files"] and "xlsx" in complete.params["files"]
+    entry = next(e for e in world.repo.governance.audit_log() if e.action == "export")
+    assert entry.actor == f"slack:{MANAGER}" and entry.scope.startswith("all")
 
 
 def test_a_mention_in_summary_arguments_is_understood(world: SlackWorld):
