@@ -11,6 +11,7 @@ from bot.core.summaries import PersonSummary, Summary
 from bot.words.templates import Markup, Safe, Templates, safe_join
 
 COMPOSITE = ("daily_post", "summary", "me", "nomination_ack")
+CASES_PER_PART = 10  # a summary of one person may list a thousand cases: paged in tens
 CASE_REPLIES = (
     "case_",
     "nomination_doubt",
@@ -243,7 +244,12 @@ class TextRenderer:
         if not people or not any(p.total for p in people):
             lines.append(self.t.render("me_empty" if me else "summary_empty"))
         parts: list[str] = [safe_join("\n", lines)]
-        parts += [safe_join("\n", self.person(person, summary)) for person in people]
+        for person in people:  # a person's cases in parts of a few: pages split between them
+            lines = self.person(person, summary)
+            head = 1 + len(person.values)
+            parts.append(safe_join("\n", lines[:head]))
+            for start in range(head, len(lines), CASES_PER_PART):
+                parts.append(safe_join("\n", lines[start : start + CASES_PER_PART]))
         if summary.without_evidence and not me:
             listed = safe_join(", ", (self.who(p, summary) for p in summary.without_evidence))
             parts.append(
