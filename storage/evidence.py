@@ -57,6 +57,7 @@ class Evidence(CaseReads):
         revised_at: datetime | None = None,
         rubric_key: str = "",
         state: CaseState = ACTIVE,
+        moved_from: str = "",
     ) -> list[str]:
         """Store a new nomination; returns the nominees stored now (a retry stores none).
 
@@ -70,7 +71,7 @@ class Evidence(CaseReads):
             "daily_post_id": daily_post_id, "criterion_key": criterion_key, "story": story,
             "link": link, "nominated_on": nominated_on, "created_at": now, "updated_at": now,
             "state": state, "revised_at": revised_at, "rubric_key": rubric_key,
-            "moved_from": "", "hidden_reason": "", "hidden_by": "", "flag_reason": "",
+            "moved_from": moved_from, "hidden_reason": "", "hidden_by": "", "flag_reason": "",
             "flagged_by": "",
         }  # fmt: skip
         with self.write_connection() as connection:
@@ -240,6 +241,12 @@ class Evidence(CaseReads):
                 .where(col(EvidenceRow.nominator) == person)
                 .values(nominator=pseudonym, updated_at=now)
             )
+            for column in ("hidden_by", "flagged_by"):  # their moderation of others' cases
+                session.execute(
+                    update(EvidenceRow)
+                    .where(col(getattr(EvidenceRow, column)) == person)
+                    .values({column: pseudonym})
+                )
             return len(about), int(renamed.rowcount)  # type: ignore[attr-defined]
 
 

@@ -227,3 +227,21 @@ def test_a_manager_pages_through_every_case_and_sees_who_is_overlooked(chat: Cha
         "console:alice",
         "console:dan",
     ]  # by name (an id where none is known), not by count: bob has 20
+
+
+def test_erasure_reaches_moderation_and_waiting_notices(chat: Chat):
+    chat.type("/as alice", f"@bob {STORY}")
+    number = chat.number()
+    chat.type("/as mia", f"/hide c{number} 重复")
+    repo, now = chat.runtime.repo, chat.runtime.clock.now()
+    repo.outbox.add("console:alice", "case_hidden_notice", {"case": number, "by": "x"}, now=now)
+    repo.outbox.add("console:dan", "case_flag_notice", {"nominee": "console:mia"}, now=now)
+
+    reading = chat.runtime.service.reading
+    reading.forget("cli:test", "console:mia")
+    reading.forget("cli:test", "console:alice")
+
+    case = repo.cases.case(number)
+    assert case is not None and case.hidden_by.startswith("erased:")
+    assert case.nominator.startswith("erased:")
+    assert repo.outbox.claim(("console",), now=now) == []  # for alice, and naming mia: gone

@@ -183,7 +183,11 @@ class ValuesService:
             return [too_old]
         # a stale post's nomination is kept, not refused: recorded under it once its author
         # says so, so nobody has to tell the story again
+        chosen = self._chosen(incoming, post)
+        moved_from = post.criterion_key if chosen != post.criterion_key else ""
+        post = replace(post, criterion_key=chosen)  # filed, and acknowledged, under the choice
         stored = self.repo.evidence.record(
+            moved_from=moved_from,
             rubric_key=self.rubric.key,
             state=CaseState.PENDING if parsed.doubtful or stale else CaseState.ACTIVE,
             place=incoming.place,
@@ -249,6 +253,12 @@ class ValuesService:
             place=incoming.place, message_id=incoming.message_id, now=self.clock.now()
         )
         return [Reply("nomination_retracted")] if retracted else []
+
+    def _chosen(self, incoming: Incoming, post: DailyPost) -> str:
+        """The criterion a case is filed under: its author's choice if the pack has it, else
+        the day's."""
+        wanted = incoming.criterion_key
+        return wanted if wanted and self.rubric.criterion(wanted) else post.criterion_key
 
     def with_suggestion(self, ack: Reply) -> Reply:
         """The acknowledgement with a criterion its story fits clearly better than the day's

@@ -71,6 +71,7 @@ class Incoming:
     link: str = ""
     bots: frozenset[str] = frozenset()  # mentioned people the platform knows to be bots
     revised: datetime | None = None  # an edit's own time: edits may arrive out of order
+    criterion_key: str | None = None  # its author's own choice of criterion (a form's menu)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,13 @@ def press_nominate(world: SlackWorld, post: str, user: str = MEMBER) -> dict[str
 
 
 def submit(
-    world: SlackWorld, view: dict[str, Any], users: list[str], story: str, *, view_id: str = "V1"
+    world: SlackWorld,
+    view: dict[str, Any],
+    users: list[str],
+    story: str,
+    *,
+    view_id: str = "V1",
+    criterion: str | None = None,
 ) -> Any:
     payload = {
         "type": "view_submission",
@@ -51,6 +57,11 @@ def submit(
                     },
                     "story": {"story": {"type": "plain_text_input", "value": story}},
                 }
+                | (
+                    {"criterion": {"criterion": {"selected_option": {"value": criterion}}}}
+                    if criterion
+                    else {}
+                )
             },
         },
     }
@@ -105,3 +116,25 @@ def test_a_bad_modal_shows_the_reason_on_the_field_and_stores_nothing(world: Sla
     assert "yourself" in yourself["errors"]["nominees"]
     assert "too short" in short["errors"]["story"]
     assert world.evidence() == []
+
+
+def test_the_form_files_a_case_under_the_criterion_its_author_picks(world: SlackWorld):
+    from bot.core.cycles import quarter_of
+
+    post = world.post_today()
+    view = press_nominate(world, post)
+    menu = next(b for b in view["blocks"] if b["block_id"] == "criterion")
+    assert menu["optional"] and any(o["value"] == "integrity:4" for o in menu["element"]["options"])
+
+    submit(world, view, [NOMINEE], STORY, criterion="integrity:4")
+    submit(world, view, [NOMINEE], STORY + " again", view_id="V2", criterion="no-such:9")
+
+    cycle = quarter_of(world.clock.now().date())
+    cases = world.repo.cases.listing(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+    assert sorted((c.criterion_key, c.moved_from) for c in cases) == [
+        ("customer-first:1", ""),  # an unknown choice: the day's
+        ("integrity:4", "customer-first:1"),
+    ]
+    settle(world.bot.work)
+    recorded = [c.params for c in world.fake.of("chat.postEphemeral")]
+    assert any("Integrity" in str(p.get("text")) and "Undo" in json.dumps(p) for p in recorded)

@@ -51,6 +51,20 @@ def criterion_label(rubric: Rubric, key: str, locale: str) -> str:
     return f"{value.name(locale)} L{criterion.level} · {criterion.title(locale)}"
 
 
+def criterion_options(rubric: Rubric, locale: str) -> list[dict[str, Any]]:
+    """Every criterion of the pack as a menu's options (the form's criterion menu)."""
+    return [
+        {
+            "text": {
+                "type": "plain_text",
+                "text": criterion_label(rubric, c.key, locale)[:OPTION_TEXT],
+            },
+            "value": c.key,
+        }
+        for c in rubric.criteria
+    ][:100]
+
+
 def recorded_actions(
     t: Templates,
     rubric: Rubric,

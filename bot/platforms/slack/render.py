@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.core.messages import Reply
 from bot.core.rubric import Criterion, Rubric
-from bot.platforms.slack.case_blocks import doubt_actions, recorded_actions
+from bot.platforms.slack.case_blocks import criterion_options, doubt_actions, recorded_actions
 from bot.platforms.slack.translate import label, user_id
 from bot.words.chunks import fill
 from bot.words.render_text import TextRenderer
@@ -236,6 +236,21 @@ class SlackRenderer:
                         "action_id": "story",
                         "multiline": True,
                         "max_length": 3000,
+                    },
+                },
+                {
+                    "type": "input",
+                    "block_id": "criterion",
+                    "optional": True,
+                    "label": {"type": "plain_text", "text": t.render("slack_modal_criterion")},
+                    "element": {
+                        "type": "static_select",
+                        "action_id": "criterion",
+                        "placeholder": {
+                            "type": "plain_text",
+                            "text": t.render("slack_modal_criterion_default"),
+                        },
+                        "options": criterion_options(self.rubric, t.locale),
                     },
                 },
             ],

@@ -249,6 +249,7 @@ class Submission:
     view_id: str
     nominees: list[str]
     story: str
+    criterion_key: str | None = None  # chosen in the form's menu; None: the day's
 
 
 def submission(body: dict[str, Any]) -> Submission | None:
@@ -266,6 +267,8 @@ def submission(body: dict[str, Any]) -> Submission | None:
     if len(MODAL_PREFIX) + len(view_id) > MAX_ID:
         return None  # its case's message id would not fit the column
     users, story = modal_values(view)
+    values = _obj(_obj(view.get("state")).get("values"))
+    chosen = _obj(_obj(_obj(values.get("criterion")).get("criterion")).get("selected_option"))
     return Submission(
         place=place,
         thread_ts=thread,
@@ -273,6 +276,7 @@ def submission(body: dict[str, Any]) -> Submission | None:
         view_id=view_id,
         nominees=[person(u) for u in users],
         story=story,
+        criterion_key=plain_id(chosen.get("value")) or None,
     )
 
 
@@ -297,4 +301,5 @@ def form_incoming(form: Submission, *, at: datetime, base_url: str = "") -> Inco
         mentions=[Mention(nominee, 0, 0) for nominee in form.nominees],
         thread_of=form.thread_ts,
         link=message_link(base_url, form.place.channel, form.thread_ts),
+        criterion_key=form.criterion_key,
     )
