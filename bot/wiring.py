@@ -65,6 +65,7 @@ def build(
             clock,
             cutoff=settings.cutoff,
             concurrency=settings.fanout_concurrency,
+            on_posted=service.desk.offer_held,
         ),
         text=TextRenderer(templates, rubric, min_story=settings.min_story),
         clock=clock,

@@ -14,6 +14,7 @@ from storage.engine import PING_TIMEOUT_MS, WRITE, make_engine
 from storage.evidence import Evidence
 from storage.exports import Exports
 from storage.governance import Governance
+from storage.held import HeldStories
 from storage.outbox import Outbox
 from storage.people import People
 from storage.posts import Posts
@@ -40,6 +41,7 @@ class Repository:
     people: People
     trust: Trust
     outbox: Outbox
+    held: HeldStories
 
     @classmethod
     def on(cls, engine: Engine) -> Repository:
@@ -54,6 +56,7 @@ class Repository:
             people=People(engine),
             trust=Trust(engine),
             outbox=Outbox(engine),
+            held=HeldStories(engine),
         )
 
     def close(self) -> None:

@@ -193,3 +193,23 @@ class NoticeRow(SQLModel, table=True):
     context: str = Field(default="{}")  # JSON
     created_at: datetime
     sent_at: datetime | None = Field(default=None, index=True)
+
+
+class HeldStoryRow(SQLModel, table=True):
+    """A nomination told where no post was open yet: kept until the channel's next post, then
+    offered to its author to record (nobody tells a story twice)."""
+
+    __tablename__ = "held_story"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    workspace: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    message_id: str = Field(max_length=64)
+    author: str = Field(max_length=96, index=True)
+    nominees: str = Field(default="[]")  # JSON list of PLATFORM:ID
+    story: str
+    link: str = Field(default="")
+    said_on: date
+    created_at: datetime

@@ -19,7 +19,7 @@ from bot.app.clock import Clock
 from bot.app.reading import Reading
 from bot.core.commands import Command
 from bot.core.messages import Place, Reply
-from bot.core.model import CaseState, StoredCase
+from bot.core.model import CaseState, DailyPost, StoredCase
 from bot.core.rubric import Rubric, find_criterion
 from storage.repository import Repository
 
@@ -194,6 +194,33 @@ class CaseDesk:
             if person != actor
         ]
         return [Reply("case_flagged", {"case": case.id}), *notices]
+
+    # ---- stories held for the next post --------------------------------------------------------
+
+    def offer_held(self, post: DailyPost) -> int:
+        """A post is out: the stories told before it, in its channel, are recorded under it as
+        pending and each author is asked (one to one) to record theirs. Returns how many."""
+        place = Place(post.platform, post.workspace, post.channel)
+        now, offered = self.clock.now(), 0
+        for held in self.repo.held.take(place):
+            erased = self.repo.trust.erased([held.author, *held.nominees], now=now)
+            nominees = [n for n in held.nominees if n not in erased]
+            if held.author in erased or not nominees:
+                continue
+            stored = self.repo.evidence.record(
+                place=place, message_id=held.message_id, nominees=nominees,
+                nominator=held.author, daily_post_id=post.id, criterion_key=post.criterion_key,
+                story=held.story, link=held.link, nominated_on=held.said_on, now=now,
+                rubric_key=self.rubric.key, state=CaseState.PENDING,
+            )  # fmt: skip
+            if stored:
+                context = {
+                    "nominees": stored, "criterion_key": post.criterion_key,
+                    "date": held.said_on.isoformat(), "story": held.story,
+                }  # fmt: skip
+                self.repo.outbox.add(held.author, "nomination_held_ready", context, now=now)
+                offered += 1
+        return offered
 
     # ---- helpers ------------------------------------------------------------------------------
 

@@ -93,8 +93,10 @@ class DailyPosts:
         replica: str | None = None,
         concurrency: int = 8,
         lease: timedelta = LEASE,
+        on_posted: Callable[[DailyPost], object] | None = None,
     ) -> None:
         self.repo, self.rubric, self.calendars, self.clock = repo, rubric, calendars, clock
+        self.on_posted = on_posted  # what follows a post: stories held for it are offered
         self.cutoff = cutoff
         self.replica = replica or f"{socket.gethostname()}:{os.getpid()}"
         self.concurrency = concurrency
@@ -144,6 +146,11 @@ class DailyPosts:
             raise
         self.repo.posts.mark_posted(post_id=post.id, message_id=message_id, at=self.clock.now())
         METRICS.posts.inc(platform=post.platform, outcome="posted")
+        if self.on_posted is not None:
+            try:
+                self.on_posted(post)
+            except Exception:  # the post is out: what follows it must not undo that
+                log.exception("after posting %s %s", post.channel, post.local_date)
         log.info(
             "daily post %s %s %s posted as %s",
             post.platform,

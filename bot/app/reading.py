@@ -170,9 +170,14 @@ class Reading:
             tally = Tally(self.rubric, selection.value_key).add(evidence.counts(selection))
             newest = newest_of(tally.people)
         people = set(tally.people) | {c.nominator for cases in newest.values() for c in cases}
-        overlooked = set() if scope.person else evidence.took_part(selection) - set(tally.people)
-        overlooked = {p for p in overlooked if not p.startswith(ERASED_PREFIX)}
-        names = self.repo.people.names(people | overlooked | {scope.person or ""} - {""})
+        overlooked: set[str] = set()
+        if scope.person is None and selection.channels is not None:  # a team's view
+            overlooked = evidence.took_part(selection) - set(tally.people)
+            overlooked = {p for p in overlooked if not p.startswith(ERASED_PREFIX)}
+        wanted = people | overlooked | {scope.person or ""} - {""}
+        # an organisation's summary names thousands: one read of every name beats chunks
+        people_store = self.repo.people
+        names = people_store.every_name() if len(wanted) > 2_000 else people_store.names(wanted)
         summary = summarise(
             cycle,
             tally,
@@ -313,6 +318,7 @@ class Reading:
         self.repo.governance.drop_roles_of(person=person)
         self.repo.people.forget(person=person)
         self.repo.outbox.forget(person=person)
+        self.repo.held.forget(person=person)
         self.repo.governance.pseudonymise(person=person, pseudonym=pseudonym)
         ident = person.split(":", 1)[-1]
         needles = [ident, f"<@{ident}>", *names.values()]

@@ -163,6 +163,8 @@ class ValuesService:
         said_on = self._local_date(incoming, sub)
         post = self._post_for(incoming, said_on)
         if post is None:
+            if incoming.thread_of is None and sub is not None and sub.active:
+                return self._hold(incoming, erased, said_on)
             key = "refusal_no_post" if incoming.thread_of is None else "refusal_not_daily_post"
             return [Reply(key)]
         closed = self._frozen(incoming.place, said_on)
@@ -253,6 +255,24 @@ class ValuesService:
             place=incoming.place, message_id=incoming.message_id, now=self.clock.now()
         )
         return [Reply("nomination_retracted")] if retracted else []
+
+    def _hold(self, incoming: Incoming, erased: set[str], said_on: date) -> list[Reply]:
+        """No post yet in a subscribed channel: a nomination is kept for the next post, then
+        offered to its author (`CaseDesk.offer_held`), instead of refused."""
+        parsed = self._parse(incoming, erased)
+        if not isinstance(parsed, Nomination):
+            return [Reply("refusal_no_post")]
+        kept = self.repo.held.hold(
+            place=incoming.place,
+            message_id=incoming.message_id,
+            author=incoming.author,
+            nominees=parsed.nominees,
+            story=parsed.story,
+            link=incoming.link,
+            said_on=said_on,
+            now=self.clock.now(),
+        )
+        return [Reply("nomination_kept" if kept else "refusal_no_post")]
 
     def _chosen(self, incoming: Incoming, post: DailyPost) -> str:
         """The criterion a case is filed under: its author's choice if the pack has it, else

@@ -105,3 +105,26 @@ def test_a_story_kept_for_a_post_of_a_closed_quarter_is_refused_instead(
         )
         == []
     )
+
+
+def test_a_story_told_before_the_first_post_is_offered_when_the_post_is_out(
+    world: DingTalkWorld,
+) -> None:
+    from bot.app.notices import send_notices
+
+    world.subscribe()  # subscribed, nothing posted yet
+    say(world, STORY)
+    assert "故事先替你留着" in world.answers(private=False)[-1]
+    assert world.evidence() == []
+
+    world.post_today()  # the post is out: the story waits under it for its author's word
+    assert world.evidence() == []
+    sent = send_notices(world.repo, world.clock, {"dingtalk": world.bot.tell})
+    assert sent == 1
+    [offer] = world.private_answers(MEMBER)
+    assert "可以记在新帖子" in offer and "上门道歉" in offer
+
+    say(world, "记录")
+
+    assert world.evidence() == [(person(NOMINEE), person(MEMBER), STORY[4:])]
+    assert send_notices(world.repo, world.clock, {"dingtalk": world.bot.tell}) == 0  # once

@@ -41,9 +41,34 @@ def upgrade() -> None:
     with op.batch_alter_table("notice", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notice_person"), ["person"], unique=False)
         batch_op.create_index(batch_op.f("ix_notice_sent_at"), ["sent_at"], unique=False)
+    op.create_table(
+        "held_story",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("workspace", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("message_id", sa.String(length=64), nullable=False),
+        sa.Column("author", sa.String(length=96), nullable=False),
+        sa.Column("nominees", sa.Text(), nullable=False),
+        sa.Column("story", sa.Text(), nullable=False),
+        sa.Column("link", sa.Text(), nullable=False),
+        sa.Column("said_on", sa.Date(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_held_story")),
+        sa.UniqueConstraint(
+            "platform",
+            "workspace",
+            "channel",
+            "message_id",
+            name=op.f("uq_held_story_platform_workspace_channel_message_id"),
+        ),
+    )
+    with op.batch_alter_table("held_story", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_held_story_author"), ["author"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("held_story")
     op.drop_table("notice")
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.drop_index("ix_evidence_rubric_criterion")
