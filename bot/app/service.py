@@ -185,6 +185,20 @@ class ValuesService:
             return [too_old]
         # a stale post's nomination is kept, not refused: recorded under it once its author
         # says so, so nobody has to tell the story again
+        return self._record(incoming, post, parsed, said_on, sub, stale=stale)
+
+    def _record(
+        self,
+        incoming: Incoming,
+        post: DailyPost,
+        parsed: Nomination,
+        said_on: date,
+        sub: Subscription | None,
+        *,
+        stale: bool,
+    ) -> list[Reply]:
+        """Store a nomination under `post` (or the criterion its author chose); counted at
+        once, or pending when doubtful or `stale`; what to say back."""
         chosen = self._chosen(incoming, post)
         moved_from = post.criterion_key if chosen != post.criterion_key else ""
         post = replace(post, criterion_key=chosen)  # filed, and acknowledged, under the choice
