@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from bot.core.messages import Place
 from bot.core.model import CaseState, StoredCase
 from storage.case_reads import EVIDENCE
+from storage.evidence import retraction
 from storage.store import Store
-from storage.tables import EvidenceRow, RetractionRow
+from storage.tables import EvidenceRow
 
 ACTIVE, PENDING, HIDDEN = CaseState.ACTIVE, CaseState.PENDING, CaseState.HIDDEN
 WITHDRAWN = CaseState.WITHDRAWN
@@ -84,17 +85,7 @@ class CaseChanges(Store):
         """Its author takes a message's cases back: withdrawn, story blanked, and the message
         remembered as retracted, so no redelivery or edit brings them back."""
         with self.writing() as session:
-            session.execute(
-                self.insert(RetractionRow.__table__)  # type: ignore[attr-defined]
-                .values(
-                    platform=place.platform,
-                    workspace=place.workspace,
-                    channel=place.channel,
-                    message_id=message_id,
-                    at=now,
-                )
-                .on_conflict_do_nothing()
-            )
+            session.execute(retraction(self, place, message_id, now))
             rows = session.exec(
                 select(EvidenceRow).where(
                     *_message(place, message_id), col(EvidenceRow.state).in_([ACTIVE, PENDING])

@@ -27,7 +27,7 @@ from sqlmodel import col, select
 from bot.core.messages import Place
 from bot.core.model import CaseState, MessageCases, StoryMention
 from storage.case_reads import EVIDENCE, CaseReads, EvidenceFilter
-from storage.store import utc
+from storage.store import Store, utc
 from storage.tables import EvidenceRow, RetractionRow
 
 ACTIVE, UNMENTIONED, DELETED = CaseState.ACTIVE, CaseState.UNMENTIONED, CaseState.DELETED
@@ -164,17 +164,7 @@ class Evidence(CaseReads):
         of an edit) stores nothing.
         """
         with self.writing() as session:
-            session.execute(
-                self.insert(RetractionRow.__table__)  # type: ignore[attr-defined]
-                .values(
-                    platform=place.platform,
-                    workspace=place.workspace,
-                    channel=place.channel,
-                    message_id=message_id,
-                    at=now,
-                )
-                .on_conflict_do_nothing()
-            )
+            session.execute(retraction(self, place, message_id, now))
             result = session.execute(
                 update(EvidenceRow)
                 .where(*_message(place, message_id))
@@ -248,6 +238,22 @@ class Evidence(CaseReads):
                     .values({column: pseudonym})
                 )
             return len(about), int(renamed.rowcount)  # type: ignore[attr-defined]
+
+
+def retraction(store: Store, place: Place, message_id: str, now: datetime) -> Any:
+    """The INSERT that remembers a message as taken back (deleted, or withdrawn): a late or
+    repeated delivery of it, or of an edit, then stores nothing."""
+    return (
+        store.insert(RETRACTIONS)
+        .values(
+            platform=place.platform,
+            workspace=place.workspace,
+            channel=place.channel,
+            message_id=message_id,
+            at=now,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 def _place_of(place: Place, message_id: str) -> dict[str, str]:
