@@ -16,6 +16,7 @@ from storage.exports import Exports
 from storage.governance import Governance
 from storage.held import HeldStories
 from storage.outbox import Outbox
+from storage.participants import Participants
 from storage.people import People
 from storage.posts import Posts
 from storage.store import StoreUnavailable
@@ -42,6 +43,7 @@ class Repository:
     trust: Trust
     outbox: Outbox
     held: HeldStories
+    participants: Participants
 
     @classmethod
     def on(cls, engine: Engine) -> Repository:
@@ -57,6 +59,7 @@ class Repository:
             trust=Trust(engine),
             outbox=Outbox(engine),
             held=HeldStories(engine),
+            participants=Participants(engine),
         )
 
     def close(self) -> None:

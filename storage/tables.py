@@ -213,3 +213,17 @@ class HeldStoryRow(SQLModel, table=True):
     link: str = Field(default="")
     said_on: date
     created_at: datetime
+
+
+class ParticipantRow(SQLModel, table=True):
+    """Someone the bot saw write in a subscribed channel, and the last day it did: a summary
+    lists those with no counted case, so nobody is overlooked. Erased with the person."""
+
+    __tablename__ = "participant"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    workspace: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(primary_key=True, max_length=64)
+    person: str = Field(primary_key=True, max_length=96, index=True)
+    first_seen: date
+    last_seen: date

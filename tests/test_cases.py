@@ -245,3 +245,12 @@ def test_erasure_reaches_moderation_and_waiting_notices(chat: Chat):
     assert case is not None and case.hidden_by.startswith("erased:")
     assert case.nominator.startswith("erased:")
     assert repo.outbox.claim(("console",), now=now) == []  # for alice, and naming mia: gone
+
+
+def test_someone_seen_writing_without_a_case_is_not_overlooked(chat: Chat):
+    chat.type("/as alice", f"@bob {STORY}", "/as erin", "@bob 能把今天会议的纪要发我吗？")
+    summary = chat.type("/as mia", "/values summary")
+    erased = chat.runtime.service.reading.forget("cli:test", "console:erin")
+
+    assert "还没有案例的 2 人：console:alice, console:erin" in summary  # erin asked: seen
+    assert erased.pseudonym and "console:erin" not in chat.type("/values summary")

@@ -7,8 +7,9 @@ comes back is domain values (`bot.core.model`) and Replies.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from typing import Protocol
 
@@ -24,6 +25,8 @@ from bot.core.rubric import Rubric
 from bot.core.summaries import Summary
 from bot.words.templates import Templates
 
+SEEN_MAX = 100_000  # (person, channel, day) remembered in memory before starting afresh
+
 
 class Replays(Protocol):
     def first_use(
@@ -38,6 +41,8 @@ class ChatService:
 
     def __init__(self, service: ValuesService, templates: Templates) -> None:
         self.service, self.templates = service, templates
+        self._seen: set[tuple[Place, str, date]] = set()
+        self._seen_lock = threading.Lock()
 
     # ---- what the service is configured with ---------------------------------------------------
 
@@ -70,6 +75,19 @@ class ChatService:
 
     def with_suggestion(self, ack: Reply) -> Reply:
         return self.service.with_suggestion(ack)
+
+    def seen(self, incoming: Incoming) -> None:
+        """Its author wrote in a channel today: remembered once a day per person and channel
+        (after the message is answered, off the path that stores it)."""
+        on = self.service.local_date(incoming)
+        key = (incoming.place, incoming.author, on)
+        with self._seen_lock:
+            if key in self._seen:
+                return
+            if len(self._seen) > SEEN_MAX:
+                self._seen.clear()
+            self._seen.add(key)
+        self.service.repo.participants.seen(incoming.place, incoming.author, on)
 
     def case_action(self, place: Place, author: str, message_id: str, action: str) -> list[Reply]:
         """A button under a case: `record`, `discard`, `undo`, or `move:KEY` (its author's)."""

@@ -85,6 +85,8 @@ class Service(Protocol):
 
     def with_suggestion(self, ack: Reply) -> Reply: ...
 
+    def seen(self, incoming: Incoming) -> None: ...
+
 
 def command_name(words: str) -> str:
     return (words.split() or ["help"])[0].lower()
@@ -142,6 +144,8 @@ class Conversation(Generic[S]):
         log_event(incoming, replies)
         if replies:
             self.later(self.deliver, incoming, said, replies)
+        if incoming.kind == Kind.MESSAGE:  # who took part: listed if they have no case
+            self.later(self.service.seen, incoming)
         return replies
 
     def _stored(self, incoming: Incoming, replies: list[Reply]) -> None:

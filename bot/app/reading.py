@@ -172,7 +172,10 @@ class Reading:
         people = set(tally.people) | {c.nominator for cases in newest.values() for c in cases}
         overlooked: set[str] = set()
         if scope.person is None and selection.channels is not None:  # a team's view
-            overlooked = evidence.took_part(selection) - set(tally.people)
+            took_part = evidence.took_part(selection) | self.repo.participants.in_channels(
+                selection.channels, selection.starts_on, selection.ends_on
+            )
+            overlooked = took_part - set(tally.people)
             overlooked = {p for p in overlooked if not p.startswith(ERASED_PREFIX)}
         wanted = people | overlooked | {scope.person or ""} - {""}
         # an organisation's summary names thousands: one read of every name beats chunks
@@ -319,6 +322,7 @@ class Reading:
         self.repo.people.forget(person=person)
         self.repo.outbox.forget(person=person)
         self.repo.held.forget(person=person)
+        self.repo.participants.forget(person=person)
         self.repo.governance.pseudonymise(person=person, pseudonym=pseudonym)
         ident = person.split(":", 1)[-1]
         needles = [ident, f"<@{ident}>", *names.values()]

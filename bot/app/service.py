@@ -380,6 +380,10 @@ class ValuesService:
             platform=place.platform, workspace=place.workspace, channel=place.channel
         )
 
+    def local_date(self, incoming: Incoming) -> date:
+        """The day a message was said, in its channel's time zone."""
+        return self._local_date(incoming)
+
     def _local_date(self, incoming: Incoming, sub: Subscription | None = None) -> date:
         """The day a message was said, in its channel's time zone (`sub`, if read already)."""
         sub = sub or self._channel(incoming.place)

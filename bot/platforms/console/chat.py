@@ -168,6 +168,8 @@ class Console:
             link=f"console://console/{message_id}",
         )
         replies = self.chat.handle(incoming)
+        if kind == Kind.MESSAGE:
+            self.chat.seen(incoming)  # took part: listed if they have no case
         self.show(self.chat.with_suggestion(r) if r.key == "nomination_ack" else r for r in replies)
 
     def loop(self, lines: Iterable[str]) -> None:

@@ -65,9 +65,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("held_story", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_held_story_author"), ["author"], unique=False)
+    op.create_table(
+        "participant",
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("workspace", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("person", sa.String(length=96), nullable=False),
+        sa.Column("first_seen", sa.Date(), nullable=False),
+        sa.Column("last_seen", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "platform", "workspace", "channel", "person", name=op.f("pk_participant")
+        ),
+    )
+    with op.batch_alter_table("participant", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_participant_person"), ["person"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("participant")
     op.drop_table("held_story")
     op.drop_table("notice")
     with op.batch_alter_table("evidence", schema=None) as batch_op:
