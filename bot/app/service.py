@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.app.calendars import Calendars, country_of
+from bot.app.calendars import Calendars
 from bot.app.cases import CaseDesk
 from bot.app.clock import Clock
 from bot.app.reading import Reading
+from bot.app.replies import acknowledged, asked, subscription_command
 from bot.core.commands import CASE_COMMANDS, Command, CommandError, parse_command
 from bot.core.cycles import Cycle, closed_cycle_of, quarter_of, retention_boundary
 from bot.core.messages import Incoming, Kind, Place, Reply
@@ -221,10 +222,10 @@ class ValuesService:
         if not stored:
             return []  # a retried delivery: already recorded, stay quiet
         if stale:
-            return [self._doubt(post, incoming, stored, parsed.story, "nomination_held")]
+            return [asked(post, incoming, stored, parsed.story, "nomination_held")]
         if parsed.doubtful:  # recorded only once its author says yes
-            return [self._doubt(post, incoming, stored, parsed.story)]
-        ack = self._ack(post, incoming, stored, parsed.story, sub)
+            return [asked(post, incoming, stored, parsed.story)]
+        ack = acknowledged(self.rubric, post, incoming, stored, parsed.story, sub)
         return [ack, Reply("nomination_skipped_self")] if parsed.skipped_self else [ack]
 
     def _edit(self, incoming: Incoming, erased: set[str]) -> list[Reply]:
@@ -304,56 +305,6 @@ class ValuesService:
             return ack
         return replace(ack, context=context | {"suggested_criterion_key": suggested})
 
-    def _doubt(
-        self,
-        post: DailyPost,
-        incoming: Incoming,
-        nominees: list[str],
-        story: str,
-        key: str = "nomination_doubt",
-    ) -> Reply:
-        """Asked before it counts: a reply that reads as criticism and praise both, or one
-        said after its post's day (`nomination_held`, kept for the author to record)."""
-        return Reply(
-            key,
-            {
-                "date": post.local_date.isoformat(),
-                "nominees": tuple(nominees),
-                "story": story,
-                "criterion_key": post.criterion_key,
-                "message_id": incoming.message_id,
-                "thread_of": incoming.thread_of,
-            },
-        )
-
-    def _ack(
-        self,
-        post: DailyPost,
-        incoming: Incoming,
-        nominees: list[str],
-        story: str,
-        sub: Subscription | None,
-    ) -> Reply:
-        """The recorded nomination, saying who is told: the nominees if the channel's switch
-        says so (`notify`), the channel unless its cases are private (`private`)."""
-        criterion = self.rubric.criterion(post.criterion_key)
-        return Reply(
-            "nomination_ack",
-            {
-                "nominator": incoming.author,
-                "nominees": tuple(nominees),
-                "story": story,
-                "link": incoming.link,
-                "value_key": criterion.value_key if criterion else "",
-                "level": criterion.level if criterion else "",
-                "criterion_key": post.criterion_key,
-                "notify": sub is None or sub.notify_nominees,
-                "message_id": incoming.message_id,
-                "thread_of": incoming.thread_of,
-            },
-            private=sub is not None and sub.private_cases,
-        )
-
     def _same_cycle(self, posted_on: date, said_on: date) -> bool:
         """Whether a post's day and a message's day lie in the same cycles (the quarter, and
         every named cycle holding the message's day)."""
@@ -420,31 +371,5 @@ class ValuesService:
         if command.name in CASE_COMMANDS:
             return self.desk.command(place, author, command)
         if command.name in ("subscribe", "unsubscribe"):
-            return [self._subscription(place, author, command)]
+            return [subscription_command(self, place, author, command)]
         return [Reply("unknown_command", {"word": command.name})]  # known words only, routed
-
-    def _subscription(self, place: Place, author: str, command: Command) -> Reply:
-        if not self.repo.governance.access(author, admins=self.options.admins).is_admin:
-            return Reply("not_allowed_admin")
-        if command.name == "unsubscribe":
-            done = self.repo.subscriptions.deactivate(
-                platform=place.platform, workspace=place.workspace, channel=place.channel
-            )
-            return Reply("unsubscribed" if done else "not_subscribed")
-        current = self._channel(place)
-        zone = command.zone or (current.timezone if current else self.options.timezone)
-        try:
-            ZoneInfo(zone)
-        except (KeyError, ValueError):
-            return Reply("unknown_argument", {"word": zone})
-        sub = self.repo.subscriptions.save(
-            platform=place.platform,
-            workspace=place.workspace,
-            channel=place.channel,
-            post_at=command.time or (current.post_at if current else "09:30"),
-            timezone=zone,
-            country=country_of(zone) if command.zone or not current else current.country,
-            days_off=current.days_off if current else frozenset(),
-            now=self.clock.now(),
-        )
-        return Reply("subscribed", {"time": sub.post_at, "zone": sub.timezone})
