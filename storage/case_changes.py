@@ -8,15 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
-from sqlalchemy import and_, false, func, or_, update
+from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from bot.core.messages import Place
 from bot.core.model import CaseState, StoredCase
-from storage.case_reads import EVIDENCE
-from storage.evidence import retraction
+from storage.case_reads import EVIDENCE, EvidenceFilter
+from storage.evidence import message_clauses, retraction
 from storage.store import Store
 from storage.tables import EvidenceRow
 
@@ -55,7 +54,9 @@ class CaseChanges(Store):
 
     def of_message(self, place: Place, message_id: str) -> list[StoredCase]:
         with self.reading() as session:
-            rows = session.exec(select(EvidenceRow).where(*_message(place, message_id))).all()
+            rows = session.exec(
+                select(EvidenceRow).where(*message_clauses(place, message_id))
+            ).all()
         return [_stored(r) for r in rows]
 
     def newest_by(self, place: Place, author: str, states: Iterable[CaseState]) -> list[StoredCase]:
@@ -88,7 +89,8 @@ class CaseChanges(Store):
             session.execute(retraction(self, place, message_id, now))
             rows = session.exec(
                 select(EvidenceRow).where(
-                    *_message(place, message_id), col(EvidenceRow.state).in_([ACTIVE, PENDING])
+                    *message_clauses(place, message_id),
+                    col(EvidenceRow.state).in_([ACTIVE, PENDING]),
                 )
             ).all()
             for row in rows:
@@ -101,7 +103,7 @@ class CaseChanges(Store):
         with self.writing() as session:
             rows = session.exec(
                 select(EvidenceRow).where(
-                    *_message(place, message_id), col(EvidenceRow.state).in_(LISTED)
+                    *message_clauses(place, message_id), col(EvidenceRow.state).in_(LISTED)
                 )
             ).all()
             return _move(session, rows, to_key, now)
@@ -153,24 +155,8 @@ class CaseChanges(Store):
         offset: int = 0,
     ) -> list[StoredCase]:
         """Cases in a period, newest first, a page at a time (hidden and pending included)."""
-        query = select(EvidenceRow).where(
-            col(EvidenceRow.state).in_([str(s) for s in states]),
-            col(EvidenceRow.nominated_on) >= starts_on,
-            col(EvidenceRow.nominated_on) <= ends_on,
-        )
-        if nominee is not None:
-            query = query.where(EvidenceRow.nominee == nominee)
-        if channels is not None:
-            pairs = [key.split(":", 1) for key in sorted(channels)]
-            query = query.where(
-                or_(
-                    false(),
-                    *(
-                        and_(col(EvidenceRow.platform) == p, col(EvidenceRow.channel) == ch)
-                        for p, ch in pairs
-                    ),
-                )
-            )
+        selection = EvidenceFilter(starts_on, ends_on, channels=channels, nominee=nominee)
+        query = select(EvidenceRow).where(*selection.clauses(states=tuple(states)))
         query = query.order_by(
             col(EvidenceRow.nominated_on).desc(), col(EvidenceRow.id).desc()
         ).offset(offset)
@@ -226,7 +212,7 @@ class CaseChanges(Store):
         with self.writing() as session:
             rows = session.exec(
                 select(EvidenceRow).where(
-                    *_message(place, message_id), col(EvidenceRow.state) == old
+                    *message_clauses(place, message_id), col(EvidenceRow.state) == old
                 )
             ).all()
             for row in rows:
@@ -245,12 +231,3 @@ def _move(session: Session, rows: Iterable[EvidenceRow], to_key: str, now: datet
         row.criterion_key, row.updated_at = to_key, now
         session.add(row)
     return had
-
-
-def _message(place: Place, message_id: str) -> list[ColumnElement[bool]]:
-    return [
-        col(EvidenceRow.platform) == place.platform,
-        col(EvidenceRow.workspace) == place.workspace,
-        col(EvidenceRow.channel) == place.channel,
-        col(EvidenceRow.source_message_id) == message_id,
-    ]

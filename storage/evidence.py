@@ -100,7 +100,9 @@ class Evidence(CaseReads):
     def message_cases(self, *, place: Place, message_id: str) -> MessageCases | None:
         """What a chat message recorded (None: nothing), for an edit or a deletion of it."""
         with self.reading() as session:
-            rows = list(session.exec(select(EvidenceRow).where(*_message(place, message_id))))
+            rows = list(
+                session.exec(select(EvidenceRow).where(*message_clauses(place, message_id)))
+            )
         if not rows:
             return None
         return MessageCases(
@@ -124,7 +126,9 @@ class Evidence(CaseReads):
         """
         wanted = list(dict.fromkeys(nominees))
         with self.writing() as session:
-            rows = list(session.exec(select(EvidenceRow).where(*_message(place, message_id))))
+            rows = list(
+                session.exec(select(EvidenceRow).where(*message_clauses(place, message_id)))
+            )
             if not rows or any(row.state == DELETED for row in rows):
                 return None
             applied = [utc(row.revised_at) for row in rows if row.revised_at is not None]
@@ -167,7 +171,7 @@ class Evidence(CaseReads):
             session.execute(retraction(self, place, message_id, now))
             result = session.execute(
                 update(EvidenceRow)
-                .where(*_message(place, message_id))
+                .where(*message_clauses(place, message_id))
                 .values(state=DELETED, story="", updated_at=now)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
@@ -280,7 +284,8 @@ _RETRACTED = _of_message(RETRACTIONS, "message_id")
 _STORED = _of_message(EVIDENCE, "source_message_id")
 
 
-def _message(place: Place, message_id: str) -> list[ColumnElement[bool]]:
+def message_clauses(place: Place, message_id: str) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of one chat message's cases."""
     return [
         and_(
             col(EvidenceRow.platform) == place.platform,
