@@ -69,6 +69,8 @@ class Settings:
     log_level: str = ""  # "" = INFO for `run`, WARNING for the other commands
     log_format: str = "text"
     calendar_file: str = ""  # the company calendar; "" = prompts/calendars/company.yaml
+    public_url: str = ""  # where the web app's links point (BOT_PUBLIC_URL); "" = worked out
+    web_address: str = ""  # HOST:PORT of the web app apart from --http (BOT_WEB_PORT); "off"
     sections: Mapping[str, Any] = field(default_factory=dict)  # each platform's own settings
 
     @property
@@ -165,4 +167,17 @@ def _operations(read: Reader) -> dict[str, Any]:
         if read.text("LOG_LEVEL")
         else "",
         "log_format": read.choice("LOG_FORMAT", "text", FORMATS, case=str.lower),
+        **_web(read),
+    }
+
+
+def _web(read: Reader) -> dict[str, Any]:
+    """BOT_PUBLIC_URL (http(s), no query) and BOT_WEB_PORT (PORT, HOST:PORT or off)."""
+    public_url = read.url("BOT_PUBLIC_URL", "") if read.text("BOT_PUBLIC_URL") else ""
+    if public_url and ("?" in public_url or "#" in public_url):
+        read.problems.append(f"BOT_PUBLIC_URL should have no query or fragment: {public_url!r}")
+    off = read.text("BOT_WEB_PORT").lower() == "off"
+    return {
+        "public_url": public_url.rstrip("/"),
+        "web_address": "off" if off else read.address("BOT_WEB_PORT", "8765 or 127.0.0.1:8765"),
     }

@@ -147,8 +147,32 @@ class Governance(Store):
                 )
             )
 
-    def audit_log(self, *, limit: int = 100) -> list[AuditEntry]:
+    def audit_log(
+        self,
+        *,
+        limit: int = 100,
+        actor: str | None = None,
+        subject: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_id: int | None = None,
+    ) -> list[AuditEntry]:
+        """The newest entries first, filtered by actor, a subject read, a time window; `before_id`
+        pages back from an entry's number."""
         query = select(AuditRow).order_by(col(AuditRow.id).desc()).limit(limit)
+        if actor:
+            query = query.where(col(AuditRow.actor) == actor)
+        if subject:
+            query = query.where(
+                col(AuditRow.subjects).contains(json.dumps(subject, ensure_ascii=False))
+                | col(AuditRow.scope).contains(subject)
+            )
+        if since is not None:
+            query = query.where(col(AuditRow.at) >= since)
+        if until is not None:
+            query = query.where(col(AuditRow.at) < until)
+        if before_id is not None:
+            query = query.where(col(AuditRow.id) < before_id)
         with self.reading() as session:
             rows = session.exec(query).all()
         return [
@@ -159,6 +183,7 @@ class Governance(Store):
                 scope=r.scope,
                 subjects=tuple(json.loads(r.subjects or "[]")),
                 detail=r.detail,
+                id=r.id or 0,
             )
             for r in rows
         ]

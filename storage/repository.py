@@ -15,10 +15,12 @@ from storage.evidence import Evidence
 from storage.exports import Exports
 from storage.governance import Governance
 from storage.held import HeldStories
+from storage.insights import Insights
 from storage.outbox import Outbox
 from storage.participants import Participants
 from storage.people import People
 from storage.posts import Posts
+from storage.signins import SignIns
 from storage.store import StoreUnavailable
 from storage.subscriptions import Subscriptions
 from storage.trust import Trust
@@ -44,6 +46,8 @@ class Repository:
     outbox: Outbox
     held: HeldStories
     participants: Participants
+    signins: SignIns
+    insights: Insights
 
     @classmethod
     def on(cls, engine: Engine) -> Repository:
@@ -60,6 +64,8 @@ class Repository:
             outbox=Outbox(engine),
             held=HeldStories(engine),
             participants=Participants(engine),
+            signins=SignIns(engine),
+            insights=Insights(engine),
         )
 
     def close(self) -> None:

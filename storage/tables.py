@@ -227,3 +227,28 @@ class ParticipantRow(SQLModel, table=True):
     person: str = Field(primary_key=True, max_length=96, index=True)
     first_seen: date
     last_seen: date
+
+
+class WebLinkRow(SQLModel, table=True):
+    """A one-time sign-in link for the web app: its token's SHA-256 only, used once."""
+
+    __tablename__ = "web_link"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person: str = Field(max_length=96, index=True)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser: its cookie's SHA-256, who it is, its CSRF token and language."""
+
+    __tablename__ = "web_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person: str = Field(max_length=96, index=True)
+    csrf: str = Field(max_length=64)
+    locale: str = Field(default="", max_length=8)
+    created_at: datetime
+    last_seen: datetime

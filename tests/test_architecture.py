@@ -55,7 +55,7 @@ def test_only_config_reads_the_environment():
     assert readers == ["bot/cli/__init__.py"]
 
 
-LAYERS = {"core": 0, "words": 1, "ops": 2, "app": 3, "platforms": 4}  # above: cli, config, wiring
+LAYERS = {"core": 0, "words": 1, "ops": 2, "app": 3, "platforms": 4, "web": 4}  # above: cli, …
 
 
 def _layer(path: Path) -> str | None:
@@ -93,11 +93,13 @@ def test_words_and_ops_never_touch_storage():
     assert bad == []
 
 
-def test_platforms_import_no_storage():
-    """Adapters reach data through the chat service, never the repository."""
+def test_platforms_and_the_web_app_import_no_storage():
+    """Adapters reach data through the chat service, and the web app through the reading
+    service (`Insights`), never the repository."""
     bad = {
         (str(path.relative_to(ROOT)), module)
-        for path in (ROOT / "bot" / "platforms").rglob("*.py")
+        for folder in ("platforms", "web")
+        for path in (ROOT / "bot" / folder).rglob("*.py")
         for module in imported_modules(path)
         if module.split(".")[0] == "storage"
     }

@@ -41,6 +41,8 @@ def keys_used_in_code() -> set[str]:
                 used.add(first.value)
             if name in ("render", "Reply") and isinstance(first, ast.IfExp):
                 used |= {n.value for n in (first.body, first.orelse) if isinstance(n, ast.Constant)}
+    for page in (ROOT / "bot" / "web" / "templates").glob("*.html"):  # the web app's t('key')
+        used |= set(re.findall(r"\bt\('([a-z0-9_]+)'[,)]", page.read_text(encoding="utf-8")))
     used |= {r.value for r in Refusal} | {f"scoring_{r.value}" for r in ScoringRule}
     used |= {
         "unknown_command",
@@ -75,7 +77,7 @@ def test_both_locales_have_the_same_files_keys_and_placeholders():
 def test_templates_are_split_by_audience_core_cli_and_one_file_per_platform():
     from bot.platforms.registry import PLATFORMS
 
-    assert sorted(locale_files("en")) == sorted({"core", "cli", *PLATFORMS})
+    assert sorted(locale_files("en")) == sorted({"core", "cli", "web", *PLATFORMS})
 
 
 @pytest.mark.parametrize("platform", ["console", "slack", "dingtalk"])
@@ -128,7 +130,11 @@ def test_every_template_is_used_by_the_code():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "bot").rglob("*.py"))
+    source = "\n".join(
+        p.read_text(encoding="utf-8")
+        for pattern in ("*.py", "*.html")
+        for p in (root / "bot").rglob(pattern)
+    )
     literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", source))
     prefixes = set(re.findall(r"f[\"']([a-z0-9_]+_)\{", source))
     for locale in ("zh", "en"):

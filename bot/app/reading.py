@@ -323,6 +323,7 @@ class Reading:
         self.repo.outbox.forget(person=person)
         self.repo.held.forget(person=person)
         self.repo.participants.forget(person=person)
+        self.repo.signins.forget(person=person)
         self.repo.governance.pseudonymise(person=person, pseudonym=pseudonym)
         ident = person.split(":", 1)[-1]
         needles = [ident, f"<@{ident}>", *names.values()]
@@ -358,6 +359,13 @@ class Reading:
                 detail=f"{removed} cases deleted after {self.retention_days} days of retention",
             )
         return through, removed
+
+    def audited(
+        self, actor: str, action: str, scope: Scope, cycle: Cycle, people: list[str]
+    ) -> None:
+        """Write one audit entry for a read of other people's evidence (the web app's pages
+        that read figures and names rather than a summary)."""
+        self._audit(actor, action, scope, cycle, people)
 
     def _audit(
         self, actor: str, action: str, scope: Scope, cycle: Cycle, people: list[str]

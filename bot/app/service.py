@@ -17,6 +17,7 @@ from bot.app.cases import CaseDesk
 from bot.app.clock import Clock
 from bot.app.reading import Reading
 from bot.app.replies import acknowledged, asked, subscription_command
+from bot.app.signin import SignIn
 from bot.core.commands import CASE_COMMANDS, Command, CommandError, parse_command
 from bot.core.cycles import Cycle, closed_cycle_of, quarter_of, retention_boundary
 from bot.core.messages import Incoming, Kind, Place, Reply
@@ -44,6 +45,7 @@ class ServiceOptions:
     bots: frozenset[str] = frozenset()
     retention_days: int = 0
     cycle_grace_days: int = 3  # workdays after a cycle ends while its evidence may still change
+    public_url: str = ""  # where the web app's sign-in links point; "" = no web app
 
 
 class ValuesService:
@@ -73,6 +75,7 @@ class ValuesService:
         )
         self.suggester = Suggester(rubric)
         self.desk = CaseDesk(repo, rubric, clock, self.reading, self._frozen)
+        self.signin = SignIn(repo, clock, public_url=options.public_url)
 
     # ---- messages: nominations, edits, deletions -------------------------------------------
 
@@ -368,6 +371,8 @@ class ValuesService:
             return [self.reading.summary_reply(author, command)]
         if command.name == "export":
             return [self.reading.export_hint(author, command.cycle)]
+        if command.name == "web":
+            return [self.signin.link_reply(author)]
         if command.name in CASE_COMMANDS:
             return self.desk.command(place, author, command)
         if command.name in ("subscribe", "unsubscribe"):

@@ -15,6 +15,7 @@ from bot import __version__
 from bot.cli import admin as cli_admin
 from bot.cli import calendar as cli_calendar
 from bot.cli import cases as cli_cases
+from bot.cli import web as cli_web
 from bot.config import ConfigError, Settings
 from bot.ops import logs
 from bot.platforms.registry import INTERACTIVE, PLATFORMS
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_admin.add_commands(commands)
     cli_calendar.add_commands(commands)
     cli_cases.add_commands(commands)
+    cli_web.add_commands(commands)
     return parser
 
 
@@ -149,9 +151,31 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if cli_cases.report_drift(runtime, runtime.rubric):
             return 2  # cases would count under the wrong pack: `rubric migrate` first
-        return here.chat_here(runtime, settings.section(INTERACTIVE), args.speaker)
+        web = _web_beside_chat(runtime)
+        try:
+            return here.chat_here(runtime, settings.section(INTERACTIVE), args.speaker)
+        finally:
+            if web is not None:
+                web.should_exit = True
     finally:
         runtime.close()
+
+
+def _web_beside_chat(runtime: Any) -> Any:
+    """The web app beside the terminal chat (BOT_WEB_PORT, default 127.0.0.1:8765; off: none)."""
+    settings = runtime.settings
+    address = settings.web_address or cli_web.LOCAL_WEB
+    if address == "off":
+        return None
+    try:
+        server = cli_web.serve_apart(runtime, address)
+    except OSError as taken:
+        said = runtime.templates.render("run_web_busy", address=address, reason=taken.strerror)
+        print(said, file=sys.stderr)
+        return None
+    url = cli_web.public_url(settings, address)
+    print(runtime.templates.render("run_web", url=f"{url}/app/"), flush=True)
+    return server
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

@@ -154,18 +154,29 @@ def _connect(runtime: Runtime, platforms: tuple[str, ...]) -> list[Running] | No
     return running
 
 
-def web_app(runtime: Runtime, running: list[Running], *, started: datetime | None = None) -> WebApp:
+def web_app(
+    runtime: Runtime,
+    running: list[Running],
+    *,
+    started: datetime | None = None,
+    public_url: str = "",
+) -> WebApp:
     """The HTTP mode's app, as `run --http` serves it (tests serve this very one): every
-    running platform's routes, and the operator's endpoints."""
+    running platform's routes, the operator's endpoints, and the web app under /app/ (its
+    links pointing at `public_url`; none when it is "")."""
+    from bot.cli import web
     from bot.ops.web import WebApp
 
     settings = runtime.settings
     routes = {path: (bot.name, route) for bot in running for path, route in bot.routes().items()}
+    url = settings.public_url or public_url
+    mounts = {"/app": web.web_app(runtime, url)} if url else {}
     return WebApp(
         routes=routes,
         health=lambda: health_report(runtime, ticking_since=started),
         metrics_token=settings.metrics_token,
         metrics=not settings.metrics_address,
+        mounts=mounts,
     )
 
 
@@ -188,8 +199,12 @@ def _serve(
         else f"http://{host}:{port}/metrics"
     )
     print(t.render("run_health", base=base, metrics=where), flush=True)
+    from bot.cli.web import local_url
+
+    url = settings.public_url or local_url(f"{host}:{port}")
+    print(t.render("run_web", url=f"{url}/app/"), flush=True)
     serve(
-        web_app(runtime, running, started=started),
+        web_app(runtime, running, started=started, public_url=url),
         host=host,
         port=port,
         metrics_at=metrics_at,
@@ -205,6 +220,15 @@ def _socket(
     (BOT_SHUTDOWN_SECONDS from the signal), part of it spent here."""
     settings = runtime.settings
     admin = _admin_server(runtime, started) if settings.admin_address else None
+    web = None
+    if settings.web_address not in ("", "off"):  # Socket/Stream workers: only when asked
+        from bot.cli.web import public_url, serve_apart
+
+        web = serve_apart(runtime, settings.web_address)  # taken: the worker does not start
+        url = public_url(settings, settings.web_address)
+        print(runtime.templates.render("run_web", url=f"{url}/app/"), flush=True)
+    elif settings.public_url:  # another replica serves the web app: links point there
+        runtime.service.signin.public_url = settings.public_url
     for bot in running:
         print(bot.open_socket(stopping.event), flush=True)
     try:
@@ -216,6 +240,8 @@ def _socket(
             bot.close_socket(deadline)
         if admin is not None:
             admin.should_exit = True
+        if web is not None:
+            web.should_exit = True
     return deadline
 
 

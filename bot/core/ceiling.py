@@ -37,3 +37,12 @@ def evidence_ceiling(
             break
         ceiling = criterion.level
     return ceiling
+
+
+def ceiling_stop(value: Value, conforming_by_level: Mapping[int, int]) -> Criterion | None:
+    """The first level that does not hold (the one that sets the ceiling), or None when every
+    level holds."""
+    for criterion in sorted(value.criteria, key=lambda c: c.level):
+        if not level_holds(criterion, conforming_by_level.get(criterion.level, 0)):
+            return criterion
+    return None

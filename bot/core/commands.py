@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 COMMANDS = (
     "help", "today", "me", "summary", "export", "subscribe", "unsubscribe",
-    "record", "discard", "undo", "move", "hide", "restore", "flag",
+    "record", "discard", "undo", "move", "hide", "restore", "flag", "web",
 )  # fmt: skip
 # the commands that change one case (`c123` names it; else the author's newest here)
 CASE_COMMANDS = ("record", "discard", "undo", "move", "hide", "restore", "flag")
@@ -31,6 +31,7 @@ _ARGS = {
     "hide": {"case", "text"},
     "restore": {"case"},
     "flag": {"case", "text"},
+    "web": set(),
 }
 _CASE = re.compile(r"^[cC](\d{1,12})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

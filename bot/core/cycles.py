@@ -116,3 +116,27 @@ def closed_cycle_of(
     covering = [quarter_of(day), *(c for c in named if c.contains(day))]
     closed = [c for c in covering if editable_until(c, grace_workdays, is_workday) < today]
     return min(closed, key=lambda c: c.ends_on) if closed else None
+
+
+def previous_cycle(cycle: Cycle, named: Iterable[Cycle]) -> Cycle:
+    """The cycle before `cycle`: the named one ending last before it starts, else the quarter
+    before its first day."""
+    earlier = [c for c in named if c.ends_on < cycle.starts_on]
+    if earlier:
+        return max(earlier, key=lambda c: c.ends_on)
+    return quarter_of(cycle.starts_on - timedelta(days=1))
+
+
+def weeks_of(per_day: dict[date, int], starts_on: date, ends_on: date) -> list[tuple[date, int]]:
+    """Counts per day added up per week (weeks start on Monday), every week of the period."""
+    first = starts_on - timedelta(days=starts_on.weekday())
+    weeks: dict[date, int] = {}
+    monday = first
+    while monday <= ends_on:
+        weeks[monday] = 0
+        monday += timedelta(days=7)
+    for day, count in per_day.items():
+        if starts_on <= day <= ends_on:
+            week = day - timedelta(days=day.weekday())
+            weeks[week] = weeks.get(week, 0) + count
+    return sorted(weeks.items())

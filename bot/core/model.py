@@ -137,3 +137,4 @@ class AuditEntry:
     scope: str
     subjects: tuple[str, ...]
     detail: str
+    id: int = 0

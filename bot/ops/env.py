@@ -47,6 +47,8 @@ class Reader:
         value = self.text(name)
         if value.isdigit() and name == "BOT_ADMIN_PORT":
             value = f"0.0.0.0:{value}"
+        if value.isdigit() and name == "BOT_WEB_PORT":  # the web app: this machine only
+            value = f"127.0.0.1:{value}"
         if value and not re.match(r"^[\w.\-\[\]:]*:\d{1,5}$", value):
             self.problems.append(f"{name} should be HOST:PORT (e.g. {example}), not {value!r}")
         return value

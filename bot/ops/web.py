@@ -67,10 +67,13 @@ class WebApp:
         workers: int = HTTP_WORKERS,
         metrics_token: str = "",
         metrics: bool = True,
+        mounts: Mapping[str, Any] | None = None,
     ) -> None:
         """`routes`: path → (platform, handler), timed per platform. `metrics_token`: a bearer
-        token /metrics asks for; `metrics`: False when /metrics is served on its own address."""
+        token /metrics asks for; `metrics`: False when /metrics is served on its own address.
+        `mounts`: path prefix → an ASGI app served under it (the web app under /app)."""
         self.routes = dict(routes or {})
+        self.mounts = dict(mounts or {})
         self.admin = AdminApp(health=health, metrics_token=metrics_token, metrics=metrics)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="http")
 
@@ -81,6 +84,10 @@ class WebApp:
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"]
+        for prefix, mounted in self.mounts.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                await mounted(scope, receive, send)
+                return
         if await self.admin.handle(scope, send):
             return
         route = self.routes.get(path)

@@ -1,0 +1,213 @@
+"""Aggregate reads for the web app's overview, team and channel pages: figures, never stories.
+
+Every read is one grouped query over the evidence of a cycle (and the daily posts), so a page
+of an organisation costs a few index scans, whatever its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Integer, Table, and_, case, cast, distinct, false, func, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.core.model import OPEN_STATES, CaseState, PostStatus
+from storage.case_reads import EVIDENCE, EvidenceFilter
+from storage.store import Store
+from storage.tables import DailyPostRow, ParticipantRow, SubscriptionRow
+
+POSTS: Table = DailyPostRow.__table__  # type: ignore[attr-defined]
+SUBSCRIPTIONS: Table = SubscriptionRow.__table__  # type: ignore[attr-defined]
+PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A cycle's headline numbers (counted cases only)."""
+
+    cases: int
+    nominators: int
+    nominees: int
+    channels: int
+
+
+@dataclass(frozen=True)
+class ChannelFigures:
+    """One channel over a cycle: posts made, replies that told a case, cases counted, and
+    the day of its newest counted case (None: none in the cycle)."""
+
+    channel: str  # PLATFORM:CHANNEL
+    subscribed: bool
+    posts: int
+    replies: int
+    cases: int
+    last_case_on: date | None
+
+
+@dataclass(frozen=True)
+class PostFigures:
+    """One daily post of a channel: its day, criterion, and what it drew."""
+
+    local_date: date
+    criterion_key: str
+    status: str
+    replies: int
+    cases: int
+
+
+def _channel_clause(table: Table, channels: frozenset[str] | None) -> list[ColumnElement[bool]]:
+    if channels is None:
+        return []
+    pairs = [key.split(":", 1) for key in sorted(channels)]
+    c = table.c
+    return [or_(false(), *(and_(c.platform == p, c.channel == ch) for p, ch in pairs))]
+
+
+class Insights(Store):
+    """The figures of a cycle for the web app: headline numbers, cases per day, people per
+    criterion, channels and their posts, people who took part without a case."""
+
+    def figures(self, selection: EvidenceFilter) -> Figures:
+        c = EVIDENCE.c
+        channel = c.platform + ":" + c.channel
+        query = sa_select(
+            func.count(),
+            func.count(distinct(c.nominator)),
+            func.count(distinct(c.nominee)),
+            func.count(distinct(channel)),
+        ).where(*selection.clauses())
+        with self.engine.connect() as connection:
+            cases, nominators, nominees, channels = connection.execute(query).one()
+        return Figures(int(cases), int(nominators), int(nominees), int(channels))
+
+    def per_day(self, selection: EvidenceFilter) -> dict[date, int]:
+        c = EVIDENCE.c
+        query = (
+            sa_select(c.nominated_on, func.count())
+            .where(*selection.clauses())
+            .group_by(c.nominated_on)
+        )
+        with self.engine.connect() as connection:
+            return {_day(on): int(n) for on, n in connection.execute(query)}
+
+    def people_per_criterion(self, selection: EvidenceFilter) -> dict[str, int]:
+        """criterion key → how many people have at least one counted case for it."""
+        c = EVIDENCE.c
+        query = (
+            sa_select(c.criterion_key, func.count(distinct(c.nominee)))
+            .where(*selection.clauses())
+            .group_by(c.criterion_key)
+        )
+        with self.engine.connect() as connection:
+            return {key: int(n) for key, n in connection.execute(query)}
+
+    def channels(self, selection: EvidenceFilter) -> list[ChannelFigures]:
+        """Every channel subscribed (or holding cases) in the selection's channels."""
+        e, p, s = EVIDENCE.c, POSTS.c, SUBSCRIPTIONS.c
+        told = [str(state) for state in OPEN_STATES]
+        cases = (
+            sa_select(
+                e.platform,
+                e.channel,
+                func.count(distinct(e.source_message_id)),
+                func.sum(cast(e.state == CaseState.ACTIVE, Integer)),
+                func.max(case((e.state == CaseState.ACTIVE, e.nominated_on), else_=None)),
+            )
+            .where(*selection.clauses(states=tuple(CaseState(t) for t in told)))
+            .group_by(e.platform, e.channel)
+        )
+        posts = (
+            sa_select(p.platform, p.channel, func.count())
+            .where(
+                p.status == PostStatus.POSTED,
+                p.local_date >= selection.starts_on,
+                p.local_date <= selection.ends_on,
+                *_channel_clause(POSTS, selection.channels),
+            )
+            .group_by(p.platform, p.channel)
+        )
+        subscribed = sa_select(s.platform, s.channel).where(
+            s.active, *_channel_clause(SUBSCRIPTIONS, selection.channels)
+        )
+        with self.engine.connect() as connection:
+            by_cases = {
+                f"{pl}:{ch}": (int(r or 0), int(n or 0), _day(last) if last else None)
+                for pl, ch, r, n, last in connection.execute(cases)
+            }
+            by_posts = {f"{pl}:{ch}": int(n) for pl, ch, n in connection.execute(posts)}
+            active = {f"{pl}:{ch}" for pl, ch in connection.execute(subscribed)}
+        keys = sorted(active | set(by_cases) | set(by_posts))
+        return [
+            ChannelFigures(
+                key,
+                key in active,
+                by_posts.get(key, 0),
+                by_cases.get(key, (0, 0, None))[0],
+                by_cases.get(key, (0, 0, None))[1],
+                by_cases.get(key, (0, 0, None))[2],
+            )
+            for key in keys
+        ]
+
+    def channel_posts(self, channel: str, starts_on: date, ends_on: date) -> list[PostFigures]:
+        """The posts of one channel (`PLATFORM:CHANNEL`) in the period, newest first."""
+        platform, name = channel.split(":", 1)
+        e, p = EVIDENCE.c, POSTS.c
+        told = [str(state) for state in OPEN_STATES]
+        drawn = (
+            sa_select(
+                e.daily_post_id.label("post"),
+                func.count(distinct(e.source_message_id)).label("replies"),
+                func.sum(cast(e.state == CaseState.ACTIVE, Integer)).label("cases"),
+            )
+            .where(e.platform == platform, e.channel == name, e.state.in_(told))
+            .group_by(e.daily_post_id)
+            .subquery("drawn")
+        )
+        query = (
+            sa_select(p.local_date, p.criterion_key, p.status, drawn.c.replies, drawn.c.cases)
+            .select_from(POSTS.outerjoin(drawn, drawn.c.post == p.id))
+            .where(
+                p.platform == platform,
+                p.channel == name,
+                p.local_date >= starts_on,
+                p.local_date <= ends_on,
+            )
+            .order_by(p.local_date.desc())
+        )
+        with self.engine.connect() as connection:
+            return [
+                PostFigures(_day(on), key, status, int(r or 0), int(n or 0))
+                for on, key, status, r, n in connection.execute(query)
+            ]
+
+    def took_part(self, selection: EvidenceFilter) -> set[str]:
+        """Who told a case in the selection's period, or was seen writing in its channels."""
+        e, pa = EVIDENCE.c, PARTICIPANTS.c
+        told = tuple(OPEN_STATES)
+        query = (
+            sa_select(e.nominator)
+            .where(*selection.clauses(states=told))
+            .union(
+                sa_select(pa.person).where(
+                    pa.last_seen >= selection.starts_on,
+                    pa.first_seen <= selection.ends_on,
+                    *_channel_clause(PARTICIPANTS, selection.channels),
+                )
+            )
+        )
+        with self.engine.connect() as connection:
+            return {row[0] for row in connection.execute(query)}
+
+    def nominees(self, selection: EvidenceFilter) -> set[str]:
+        """Everyone with a counted case in the selection."""
+        c = EVIDENCE.c
+        query = sa_select(c.nominee).where(*selection.clauses()).distinct()
+        with self.engine.connect() as connection:
+            return {row[0] for row in connection.execute(query)}
+
+
+def _day(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
