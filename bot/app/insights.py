@@ -141,6 +141,8 @@ class Insights:
     def channel(self, reader: Access, channel: str, cycle_id: str | None) -> ChannelPage:
         if not (reader.is_admin or channel in reader.managed_channels):
             raise Forbidden(Reply("not_allowed_scope"))
+        if ":" not in channel:  # channels are PLATFORM:CHANNEL
+            raise Forbidden(Reply("unknown_argument", {"word": channel or "?"}))
         cycle = self._cycle(cycle_id)
         posts = self.repo.insights.channel_posts(channel, cycle.starts_on, cycle.ends_on)
         self.reading.audited(reader.person, "web_channel", Scope(channel=channel), cycle, [])

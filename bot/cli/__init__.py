@@ -15,6 +15,7 @@ from bot import __version__
 from bot.cli import admin as cli_admin
 from bot.cli import calendar as cli_calendar
 from bot.cli import cases as cli_cases
+from bot.cli import demo as cli_demo
 from bot.cli import web as cli_web
 from bot.config import ConfigError, Settings
 from bot.ops import logs
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_calendar.add_commands(commands)
     cli_cases.add_commands(commands)
     cli_web.add_commands(commands)
+    cli_demo.add_commands(commands)
     return parser
 
 

@@ -18,6 +18,7 @@ Every POST but the sign-in carries the session's CSRF token.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from bot.core.permissions import Access
 from bot.words.templates import LOCALES, Templates
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
 COOKIE = "vb_session"
 MAX_FORM = 64_000
 SECURITY_HEADERS = {
@@ -88,7 +90,10 @@ class WebApp:
         from bot.web import pages
 
         self.pages = pages.Pages(self)
-        self.asgi = Starlette(routes=self.pages.routes() + self._routes())
+        self.asgi = Starlette(
+            routes=self.pages.routes() + self._routes(),
+            exception_handlers={Exception: self._failed},
+        )
 
     def _routes(self) -> list[Route]:
         return [
@@ -111,6 +116,13 @@ class WebApp:
             await send(message)
 
         await self.asgi(scope, receive, with_headers)
+
+    def _failed(self, request: Request, error: Exception) -> Response:
+        """Anything unexpected: logged with its trace, answered with a plain page (no trace)."""
+        log.exception("web: %s %s failed", request.method, request.url.path, exc_info=error)
+        locale = self._guess_locale(request)
+        message = self.words[locale].render("command_failed")
+        return self.render("error.html", locale, None, 500, message=message)
 
     # ---- who is asking ------------------------------------------------------------------
 

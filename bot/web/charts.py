@@ -31,7 +31,7 @@ def weekly_bars(weeks: list[tuple[date, int]], *, width: int = 640, height: int 
     slot = width / max(1, len(weeks))
     bars = []
     for i, (monday, n) in enumerate(weeks):
-        h = 0.0 if top == 0 else (height - 20) * n / top
+        h = 0.0 if top == 0 else (height - 34) * n / top  # room for the label above
         bars.append(
             Bar(
                 x=round(i * slot + slot * 0.15, 1),

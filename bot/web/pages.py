@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from bot.app.insights import Forbidden
 from bot.core.ceiling import ceiling_stop
+from bot.core.messages import Reply
 from bot.core.rubric import Criterion, Value
 from bot.core.summaries import Case, PersonSummary, Summary, ValueSummary
 from bot.web.charts import heat_map, weekly_bars
@@ -128,7 +129,7 @@ class Pages:
         viewer = self.web.viewer(request)
         if viewer is None:
             return self.web.signed_out(request)
-        channel = request.query_params.get("channel") or None
+        channel = _plain(request.query_params.get("channel", "")) or None
         try:
             summary = self.insights.team(viewer.access, _cycle(request), channel)
         except Forbidden as refused:
@@ -159,7 +160,9 @@ class Pages:
         viewer = self.web.viewer(request)
         if viewer is None:
             return self.web.signed_out(request)
-        person = request.path_params["person"]
+        person = _plain(request.path_params["person"])
+        if ":" not in person:
+            return self.web.refused(viewer, Forbidden(Reply("unknown_argument", {"word": "?"})))
         try:
             summary = self.insights.ledger(viewer.access, person, _cycle(request))
         except Forbidden as refused:
@@ -197,7 +200,7 @@ class Pages:
         viewer = self.web.viewer(request)
         if viewer is None:
             return self.web.signed_out(request)
-        channel = request.path_params["channel"]
+        channel = _plain(request.path_params["channel"])
         try:
             page = self.insights.channel(viewer.access, channel, _cycle(request))
         except Forbidden as refused:
@@ -217,7 +220,7 @@ class Pages:
             return self.web.signed_out(request)
         query = request.query_params
         since, until = _day(query.get("since", "")), _day(query.get("until", ""))
-        filters = {k: query.get(k, "")[:100] for k in ("actor", "subject", "since", "until")}
+        filters = {k: _plain(query.get(k, "")) for k in ("actor", "subject", "since", "until")}
         try:
             entries = self.insights.audit_log(
                 viewer.access,
@@ -246,6 +249,12 @@ class Pages:
             media_type=media,
             headers={"content-disposition": disposition},
         )
+
+
+def _plain(text: str, limit: int = 96) -> str:
+    """A person or channel as typed into an address or a filter: printable and at most as long
+    as the id columns, else "" (a NUL would fail PostgreSQL's query: a 500, not an answer)."""
+    return text if len(text) <= limit and text.isprintable() else ""
 
 
 def _cycle(request: Request) -> str | None:
