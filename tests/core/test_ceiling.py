@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.core.ceiling import evidence_ceiling
+from bot.core.ceiling import ceiling_stop, evidence_ceiling
 
 
 @pytest.mark.parametrize(
@@ -28,3 +30,21 @@ def test_the_ceiling_is_the_last_level_passed_in_order(
 ):
     """Levels count only cumulatively, under each level's scoring rule."""
     assert expected == evidence_ceiling(rubric.value(value_key), conforming, nonconforming)
+
+
+@given(
+    value_index=st.integers(0, 5),
+    counts=st.dictionaries(st.integers(1, 5), st.integers(0, 3), max_size=5),
+)
+def test_the_level_that_stops_the_ceiling_is_the_one_above_it(rubric, value_index, counts):
+    """The ledger names the level that set the ceiling: the first that fails its rule."""
+    value = rubric.values[value_index]
+
+    stop = ceiling_stop(value, counts)
+    ceiling = evidence_ceiling(value, counts)
+
+    if stop is None:
+        assert ceiling == max(c.level for c in value.criteria)
+    else:
+        assert stop.level == ceiling + 1
+        assert counts.get(stop.level, 0) == 0  # with no non-conforming cases, only a lack stops

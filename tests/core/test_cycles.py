@@ -2,7 +2,16 @@ from datetime import date
 
 import pytest
 
-from bot.core.cycles import Cycle, CycleError, current_cycle, new_cycle, quarter_of, resolve_cycle
+from bot.core.cycles import (
+    Cycle,
+    CycleError,
+    current_cycle,
+    new_cycle,
+    previous_cycle,
+    quarter_of,
+    resolve_cycle,
+    weeks_of,
+)
 
 H2 = Cycle("2026H2", date(2026, 7, 1), date(2026, 12, 31))
 
@@ -66,3 +75,26 @@ def test_retention_deletes_only_cycles_closed_longer_ago_than_the_period():
     assert retention_boundary(date(2027, 4, 1), 365, [annual]) == date(2026, 1, 31)
     # …but not once it closed long enough ago
     assert retention_boundary(date(2028, 3, 1), 365, [annual]) == date(2026, 12, 31)
+
+
+def test_the_cycle_before_is_the_named_one_ending_last_before_it_else_the_quarter_before():
+    q4 = quarter_of(date(2026, 11, 1))
+    h1 = Cycle("2026H1", date(2026, 1, 1), date(2026, 6, 30))
+    early = Cycle("2025H2", date(2025, 7, 1), date(2025, 12, 31))
+
+    assert previous_cycle(q4, []) == quarter_of(date(2026, 9, 30))
+    assert previous_cycle(q4, [early, h1]) == h1
+    assert previous_cycle(quarter_of(date(2026, 1, 5)), []).id == "2025Q4"
+
+
+def test_cases_per_week_cover_every_week_of_the_period_from_monday():
+    weeks = weeks_of(
+        {date(2026, 10, 1): 2, date(2026, 10, 4): 1, date(2026, 10, 5): 5, date(2027, 1, 1): 9},
+        date(2026, 10, 1),
+        date(2026, 12, 31),
+    )
+
+    assert weeks[0] == (date(2026, 9, 28), 3)  # Thursday 1 and Sunday 4 October
+    assert weeks[1] == (date(2026, 10, 5), 5)
+    assert len(weeks) == 14 and weeks[-1][0] == date(2026, 12, 28)
+    assert sum(n for _, n in weeks) == 8  # a day outside the period is left out
