@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 UV_VERSION := 0.13.9
 
-.PHONY: run test test-slow test-all check lint types fmt bench install dev lock clean
+.PHONY: demo run test test-slow test-all check lint types fmt bench install dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ dev: $(VENV)/.installed-dev
 
 run: $(VENV)/.installed
 	$(BIN)/values-bot run
+
+# A made-up quarter in an empty database, to try the web app: `make demo`, then `make run`.
+demo: $(VENV)/.installed
+	$(BIN)/values-bot demo --people 60 --weeks 8
 
 # The quick suite; the soak, replica, outage and packaging tests are marked slow.
 test: $(VENV)/.installed-dev

@@ -111,6 +111,13 @@ class Insights:
         self.reading.audited(reader.person, "web_overview", Scope(), cycle, not_nominated)
         return overview
 
+    def channels_to_pick(self, reader: Access) -> list[str]:
+        """The subscribed channels an admin picks a team from (an organisation of thousands
+        is read a team at a time; the overview has its figures)."""
+        if not reader.is_admin:
+            raise Forbidden(Reply("not_allowed_admin"))
+        return sorted(s.channel_key for s in self.repo.subscriptions.list())
+
     def team(self, reader: Access, cycle_id: str | None, channel: str | None = None) -> Summary:
         """The people of the reader's channels (or of one), per value; managers and admins."""
         if not reader.is_manager:

@@ -130,6 +130,9 @@ class Pages:
         if viewer is None:
             return self.web.signed_out(request)
         channel = _plain(request.query_params.get("channel", "")) or None
+        if viewer.access.is_admin and channel is None:
+            listed = self.insights.channels_to_pick(viewer.access)
+            return self._page(request, viewer, "teams.html", channels=listed)
         try:
             summary = self.insights.team(viewer.access, _cycle(request), channel)
         except Forbidden as refused:

@@ -52,7 +52,8 @@ def test_signing_in_by_link_opens_the_overview_with_its_chart_and_tables(page: A
 def test_each_page_renders_with_its_table(page: Any, site: Site):
     sign_in(page, site, ADMIN)
     for path, table in [
-        ("/app/team", "#team tbody tr"),
+        ("/app/team", "#teams li"),
+        ("/app/team?channel=console%3Ateam", "#team tbody tr"),
         ("/app/people/console%3Abob", "section.value"),
         ("/app/channels/console%3Ateam", "#posts tbody tr"),
         ("/app/rubric", "article.criterion"),

@@ -114,7 +114,7 @@ def test_every_page_showing_others_evidence_writes_one_audit_entry(site: Site):
     client = site.client(ADMIN)
     for path, action in [
         ("/app/overview", "web_overview"),
-        ("/app/team", "web_team"),
+        ("/app/team?channel=console%3Ateam", "web_team"),
         ("/app/people/console%3Abob", "web_ledger"),
         ("/app/channels/console%3Ateam", "web_channel"),
     ]:
@@ -291,3 +291,15 @@ def test_values_web_says_the_web_app_is_off_when_nothing_serves_it(runtime):
     replies = runtime.service.command(Place("console", "local", "team"), MEMBER, "web")
 
     assert [r.key for r in replies] == ["web_off"]
+
+
+def test_an_admin_picks_a_team_by_channel_before_reading_it(site: Site):
+    client = site.client(ADMIN)
+    before = _audit_count(site)
+
+    chooser = client.get("/app/team")
+    team = client.get("/app/team?channel=console%3Asales")
+
+    assert chooser.status_code == 200 and _audit_count(site) == before + 1  # the team only
+    assert 'href="/app/team?channel=console%3Ateam"' in chooser.text
+    assert "Olga Wu (console:olga)" in _text(team.text) and "console:bob" not in team.text
