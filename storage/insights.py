@@ -13,14 +13,38 @@ from sqlalchemy import Integer, Table, and_, case, cast, distinct, false, func, 
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.core.cycles import quarter_of
 from bot.core.model import OPEN_STATES, CaseState, PostStatus
 from storage.case_reads import EVIDENCE, EvidenceFilter
 from storage.store import Store
-from storage.tables import DailyPostRow, ParticipantRow, SubscriptionRow
+from storage.tables import (
+    DailyPostRow,
+    ParticipantRow,
+    SubscriptionRow,
+    TallyChannelDayRow,
+    TallyChannelRow,
+    TallyDayRow,
+    TallyLevelRow,
+    TallyPersonRow,
+)
 
 POSTS: Table = DailyPostRow.__table__  # type: ignore[attr-defined]
 SUBSCRIPTIONS: Table = SubscriptionRow.__table__  # type: ignore[attr-defined]
 PARTICIPANTS: Table = ParticipantRow.__table__  # type: ignore[attr-defined]
+T_DAY: Table = TallyDayRow.__table__  # type: ignore[attr-defined]
+T_PERSON: Table = TallyPersonRow.__table__  # type: ignore[attr-defined]
+T_LEVEL: Table = TallyLevelRow.__table__  # type: ignore[attr-defined]
+T_CHANNEL: Table = TallyChannelRow.__table__  # type: ignore[attr-defined]
+T_CHANNEL_DAY: Table = TallyChannelDayRow.__table__  # type: ignore[attr-defined]
+
+
+def tallied_quarter(selection: EvidenceFilter) -> str | None:
+    """The quarter (`2026Q4`) whose tallies answer this selection: a whole calendar quarter,
+    every channel, everyone, every value. None: the selection is counted case by case."""
+    quarter = quarter_of(selection.starts_on)
+    whole = (quarter.starts_on, quarter.ends_on) == (selection.starts_on, selection.ends_on)
+    narrowed = selection.channels, selection.nominee, selection.value_key
+    return quarter.id if whole and narrowed == (None, None, None) else None
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,9 @@ class Insights(Store):
     criterion, channels and their posts, people who took part without a case."""
 
     def figures(self, selection: EvidenceFilter) -> Figures:
+        quarter = tallied_quarter(selection)
+        if quarter is not None:
+            return self._tallied_figures(quarter)
         c = EVIDENCE.c
         channel = c.platform + ":" + c.channel
         query = sa_select(
@@ -82,7 +109,25 @@ class Insights(Store):
             cases, nominators, nominees, channels = connection.execute(query).one()
         return Figures(int(cases), int(nominators), int(nominees), int(channels))
 
+    def _tallied_figures(self, quarter: str) -> Figures:
+        p, ch = T_PERSON.c, T_CHANNEL.c
+        people = sa_select(p.role, func.count()).where(p.quarter == quarter).group_by(p.role)
+        channels = sa_select(func.coalesce(func.sum(ch.cases), 0), func.count()).where(
+            ch.quarter == quarter, ch.cases > 0
+        )
+        with self.engine.connect() as connection:
+            by_role = {role: int(n) for role, n in connection.execute(people)}
+            cases, active = connection.execute(channels).one()
+        return Figures(int(cases), by_role.get("r", 0), by_role.get("e", 0), int(active))
+
     def per_day(self, selection: EvidenceFilter) -> dict[date, int]:
+        if tallied_quarter(selection) is not None:
+            d = T_DAY.c
+            query = sa_select(d.day, d.cases).where(
+                d.day >= selection.starts_on, d.day <= selection.ends_on, d.cases > 0
+            )
+            with self.engine.connect() as connection:
+                return {_day(on): int(n) for on, n in connection.execute(query)}
         c = EVIDENCE.c
         query = (
             sa_select(c.nominated_on, func.count())
@@ -94,6 +139,14 @@ class Insights(Store):
 
     def people_per_criterion(self, selection: EvidenceFilter) -> dict[str, int]:
         """criterion key → how many people have at least one counted case for it."""
+        quarter = tallied_quarter(selection)
+        if quarter is not None:
+            lv = T_LEVEL.c
+            tallied = sa_select(lv.criterion_key, lv.people).where(
+                lv.quarter == quarter, lv.people > 0
+            )
+            with self.engine.connect() as connection:
+                return {key: int(n) for key, n in connection.execute(tallied)}
         c = EVIDENCE.c
         query = (
             sa_select(c.criterion_key, func.count(distinct(c.nominee)))
@@ -105,6 +158,9 @@ class Insights(Store):
 
     def channels(self, selection: EvidenceFilter) -> list[ChannelFigures]:
         """Every channel subscribed (or holding cases) in the selection's channels."""
+        quarter = tallied_quarter(selection)
+        if quarter is not None:
+            return self._tallied_channels(quarter, selection)
         e, p, s = EVIDENCE.c, POSTS.c, SUBSCRIPTIONS.c
         told = [str(state) for state in OPEN_STATES]
         cases = (
@@ -151,6 +207,34 @@ class Insights(Store):
             for key in keys
         ]
 
+    def _tallied_channels(self, quarter: str, selection: EvidenceFilter) -> list[ChannelFigures]:
+        ch, cd, s = T_CHANNEL.c, T_CHANNEL_DAY.c, SUBSCRIPTIONS.c
+        last = (
+            sa_select(func.max(cd.day))
+            .where(
+                cd.platform == ch.platform,
+                cd.channel == ch.channel,
+                cd.day >= selection.starts_on,
+                cd.day <= selection.ends_on,
+            )
+            .scalar_subquery()
+        )
+        tallied = sa_select(ch.platform, ch.channel, ch.posts, ch.replies, ch.cases, last).where(
+            ch.quarter == quarter
+        )
+        subscribed = sa_select(s.platform, s.channel).where(s.active)
+        with self.engine.connect() as connection:
+            rows = {
+                f"{pl}:{name}": (int(posts), int(replies), int(cases), _day(on) if on else None)
+                for pl, name, posts, replies, cases, on in connection.execute(tallied)
+            }
+            active = {f"{pl}:{name}" for pl, name in connection.execute(subscribed)}
+        none = (0, 0, 0, None)
+        return [
+            ChannelFigures(key, key in active, *rows.get(key, none))
+            for key in sorted(active | {k for k, v in rows.items() if v[:3] != (0, 0, 0)})
+        ]
+
     def channel_posts(self, channel: str, starts_on: date, ends_on: date) -> list[PostFigures]:
         """The posts of one channel (`PLATFORM:CHANNEL`) in the period, newest first."""
         platform, name = channel.split(":", 1)
@@ -185,17 +269,18 @@ class Insights(Store):
 
     def took_part(self, selection: EvidenceFilter) -> set[str]:
         """Who told a case in the selection's period, or was seen writing in its channels."""
-        e, pa = EVIDENCE.c, PARTICIPANTS.c
-        told = tuple(OPEN_STATES)
-        query = (
-            sa_select(e.nominator)
-            .where(*selection.clauses(states=told))
-            .union(
-                sa_select(pa.person).where(
-                    pa.last_seen >= selection.starts_on,
-                    pa.first_seen <= selection.ends_on,
-                    *_channel_clause(PARTICIPANTS, selection.channels),
-                )
+        e, pa, tp = EVIDENCE.c, PARTICIPANTS.c, T_PERSON.c
+        quarter = tallied_quarter(selection)
+        told = (
+            sa_select(tp.person).where(tp.quarter == quarter, tp.role == "r")
+            if quarter is not None
+            else sa_select(e.nominator).where(*selection.clauses())
+        )
+        query = told.union(
+            sa_select(pa.person).where(
+                pa.last_seen >= selection.starts_on,
+                pa.first_seen <= selection.ends_on,
+                *_channel_clause(PARTICIPANTS, selection.channels),
             )
         )
         with self.engine.connect() as connection:
@@ -203,8 +288,13 @@ class Insights(Store):
 
     def nominees(self, selection: EvidenceFilter) -> set[str]:
         """Everyone with a counted case in the selection."""
-        c = EVIDENCE.c
-        query = sa_select(c.nominee).where(*selection.clauses()).distinct()
+        c, tp = EVIDENCE.c, T_PERSON.c
+        quarter = tallied_quarter(selection)
+        query = (
+            sa_select(tp.person).where(tp.quarter == quarter, tp.role == "e")
+            if quarter is not None
+            else sa_select(c.nominee).where(*selection.clauses()).distinct()
+        )
         with self.engine.connect() as connection:
             return {row[0] for row in connection.execute(query)}
 

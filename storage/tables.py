@@ -252,3 +252,61 @@ class WebSessionRow(SQLModel, table=True):
     locale: str = Field(default="", max_length=8)
     created_at: datetime
     last_seen: datetime
+
+
+# ---- tallies: kept by the database's own triggers (migration 0011), read by the overview ----
+
+
+class TallyDayRow(SQLModel, table=True):
+    __tablename__ = "tally_day"
+
+    day: date = Field(primary_key=True)
+    cases: int
+
+
+class TallyPersonRow(SQLModel, table=True):
+    """role e: the person's counted cases as nominee; r: as nominator."""
+
+    __tablename__ = "tally_person"
+
+    quarter: str = Field(primary_key=True, max_length=8)
+    role: str = Field(primary_key=True, max_length=1)
+    person: str = Field(primary_key=True, max_length=96)
+    cases: int
+
+
+class TallyCriterionRow(SQLModel, table=True):
+    __tablename__ = "tally_criterion"
+
+    quarter: str = Field(primary_key=True, max_length=8)
+    criterion_key: str = Field(primary_key=True, max_length=80)
+    nominee: str = Field(primary_key=True, max_length=96)
+    cases: int
+
+
+class TallyLevelRow(SQLModel, table=True):
+    __tablename__ = "tally_level"
+
+    quarter: str = Field(primary_key=True, max_length=8)
+    criterion_key: str = Field(primary_key=True, max_length=80)
+    people: int
+
+
+class TallyChannelRow(SQLModel, table=True):
+    __tablename__ = "tally_channel"
+
+    quarter: str = Field(primary_key=True, max_length=8)
+    platform: str = Field(primary_key=True, max_length=20)
+    channel: str = Field(primary_key=True, max_length=64)
+    posts: int
+    replies: int
+    cases: int
+
+
+class TallyChannelDayRow(SQLModel, table=True):
+    __tablename__ = "tally_channel_day"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    channel: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True, index=True)
+    cases: int
