@@ -109,6 +109,14 @@ def present(engine: Engine) -> int:
         return int(connection.execute(text("SELECT count(*) FROM evidence")).scalar_one())
 
 
+def present_or_none(engine: Engine) -> int | None:
+    """How many cases the data set's database holds (None: no schema yet)."""
+    try:
+        return present(engine)
+    except Exception:  # no evidence table yet
+        return None
+
+
 def fill(engine: Engine) -> None:
     """Write the data set unless it is there already."""
     if present(engine) == CASES:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fanout, footprint, ingest, suggest, summaries
+from bench import fanout, footprint, ingest, suggest, summaries, web
 from bench.common import DATA, ROOT, machine
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -56,12 +56,16 @@ def collect(quick: bool, postgres: str | None) -> dict[str, Any]:
     print("summaries and export on SQLite (1,000,000 cases; generated once)…", flush=True)
     backend = summaries.sqlite_backend()
     results["sqlite"] = summaries.summaries(backend) | summaries.export(backend)
+    print("the web app's pages on SQLite…", flush=True)
+    results["web_sqlite"] = web.run(backend)
     if postgres and _reachable(postgres):
         print("summaries and export on PostgreSQL…", flush=True)
         backend = summaries.postgres_backend(postgres)
         results["postgresql"] = summaries.summaries(backend) | summaries.export(backend)
+        print("the web app's pages on PostgreSQL…", flush=True)
+        results["web_postgresql"] = web.run(backend)
     else:
-        results["postgresql"] = None
+        results["postgresql"] = results["web_postgresql"] = None
     results["seconds"] = time.perf_counter() - started
     results["at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return results
@@ -98,6 +102,53 @@ def _suggest_rows(g: dict[str, Any]) -> list[str]:
             f" | {_mark(x['top1'] > x['baseline'])} |"
         )
     return [*rows, ""]
+
+
+_PAGES = {
+    "overview": ("Overview, cycle 2026Q3 (admin)", "overview_raw"),
+    "team": ("Team: a manager's channel, 10 people", None),
+    "teams": ("Team: an admin's channel list (2,000)", None),
+    "ledger": ("A person's ledger (admin reading)", "ledger_raw"),
+    "channel": ("A channel's posts (admin reading)", "channel_raw"),
+    "rubric": ("Rubric", None),
+    "audit": ("Audit log, newest 100", None),
+}
+
+
+def _web_rows(r: dict[str, Any]) -> list[str]:
+    lines = [
+        "## The web app's pages on 1,000,000 cases",
+        "",
+        "Command: `python -m bench.web [POSTGRES_URL]` (part of `make bench`). The data set above;",
+        "each page requested 40 times by a signed-in reader through the ASGI app (routing, the",
+        "session, the reading service, the audit entry, the template), timed from the request to",
+        "the page's last byte. Reference: the page's figures computed from the evidence table by",
+        "plain SQL through the bare driver, which is what the page would cost without the",
+        "tallies the database keeps (the overview's four figure groups; the ledger's cases; the",
+        "channel's posts with what each drew).",
+        "",
+    ]
+    for name in ("sqlite", "postgresql"):
+        w = r.get(f"web_{name}")
+        label = "SQLite" if name == "sqlite" else "PostgreSQL"
+        if not w:
+            lines += [f"### {label}", "", "Not run.", ""]
+            continue
+        lines += [
+            f"### {label}",
+            "",
+            "| Page | p95 | median | Reference p95 (plain SQL) | Target | |",
+            "|---|---|---|---|---|---|",
+        ]
+        for key, (title, ref) in _PAGES.items():
+            page = w[key]
+            reference = f"{w[ref]['p95_ms']:.1f} ms" if ref else ""
+            lines.append(
+                f"| {title} | {page['p95_ms']:.1f} ms | {page['median_ms']:.1f} ms | "
+                f"{reference} | < 200 ms p95 | {_mark(page['p95_ms'] < 200)} |"
+            )
+        lines.append("")
+    return lines
 
 
 def render(r: dict[str, Any]) -> str:
@@ -194,6 +245,7 @@ def render(r: dict[str, Any]) -> str:
             f"| Export peak memory | {s['export_peak_mb']:.0f} MB | {s['export_raw_peak_mb']:.0f} MB | < 150 MB | {_mark(s['export_peak_mb'] < 150)} |",
             "",
         ]
+    lines += _web_rows(r)
     lines += [
         "## Raw results",
         "",

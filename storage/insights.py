@@ -6,15 +6,14 @@ of an organisation costs a few index scans, whatever its size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, Table, and_, case, cast, distinct, false, func, or_
+from sqlalchemy import Integer, Table, and_, case, cast, distinct, false, func, or_, union
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.cycles import quarter_of
-from bot.core.model import OPEN_STATES, CaseState, PostStatus
+from bot.core.model import OPEN_STATES, CaseState, ChannelFigures, Figures, PostFigures, PostStatus
 from storage.case_reads import EVIDENCE, EvidenceFilter
 from storage.store import Store
 from storage.tables import (
@@ -45,40 +44,6 @@ def tallied_quarter(selection: EvidenceFilter) -> str | None:
     whole = (quarter.starts_on, quarter.ends_on) == (selection.starts_on, selection.ends_on)
     narrowed = selection.channels, selection.nominee, selection.value_key
     return quarter.id if whole and narrowed == (None, None, None) else None
-
-
-@dataclass(frozen=True)
-class Figures:
-    """A cycle's headline numbers (counted cases only)."""
-
-    cases: int
-    nominators: int
-    nominees: int
-    channels: int
-
-
-@dataclass(frozen=True)
-class ChannelFigures:
-    """One channel over a cycle: posts made, replies that told a case, cases counted, and
-    the day of its newest counted case (None: none in the cycle)."""
-
-    channel: str  # PLATFORM:CHANNEL
-    subscribed: bool
-    posts: int
-    replies: int
-    cases: int
-    last_case_on: date | None
-
-
-@dataclass(frozen=True)
-class PostFigures:
-    """One daily post of a channel: its day, criterion, and what it drew."""
-
-    local_date: date
-    criterion_key: str
-    status: str
-    replies: int
-    cases: int
 
 
 def _channel_clause(table: Table, channels: frozenset[str] | None) -> list[ColumnElement[bool]]:
@@ -224,9 +189,10 @@ class Insights(Store):
         )
         subscribed = sa_select(s.platform, s.channel).where(s.active)
         with self.engine.connect() as connection:
+            found = connection.execute(tallied).cursor.fetchall()  # the driver's rows, unconverted
             rows = {
                 f"{pl}:{name}": (int(posts), int(replies), int(cases), _day(on) if on else None)
-                for pl, name, posts, replies, cases, on in connection.execute(tallied)
+                for pl, name, posts, replies, cases, on in found
             }
             active = {f"{pl}:{name}" for pl, name in connection.execute(subscribed)}
         none = (0, 0, 0, None)
@@ -267,36 +233,27 @@ class Insights(Store):
                 for on, key, status, r, n in connection.execute(query)
             ]
 
-    def took_part(self, selection: EvidenceFilter) -> set[str]:
-        """Who told a case in the selection's period, or was seen writing in its channels."""
+    def not_nominated(self, selection: EvidenceFilter) -> set[str]:
+        """Who told a counted case in the selection's period, or was seen writing in its
+        channels, and has no counted case about them: worked out by the database, which hands
+        back only those few."""
         e, pa, tp = EVIDENCE.c, PARTICIPANTS.c, T_PERSON.c
         quarter = tallied_quarter(selection)
-        told = (
-            sa_select(tp.person).where(tp.quarter == quarter, tp.role == "r")
-            if quarter is not None
-            else sa_select(e.nominator).where(*selection.clauses())
+        if quarter is not None:
+            told = sa_select(tp.person).where(tp.quarter == quarter, tp.role == "r")
+            named = sa_select(tp.person).where(tp.quarter == quarter, tp.role == "e")
+        else:
+            told = sa_select(e.nominator).where(*selection.clauses())
+            named = sa_select(e.nominee).where(*selection.clauses())
+        seen = sa_select(pa.person).where(
+            pa.last_seen >= selection.starts_on,
+            pa.first_seen <= selection.ends_on,
+            *_channel_clause(PARTICIPANTS, selection.channels),
         )
-        query = told.union(
-            sa_select(pa.person).where(
-                pa.last_seen >= selection.starts_on,
-                pa.first_seen <= selection.ends_on,
-                *_channel_clause(PARTICIPANTS, selection.channels),
-            )
-        )
+        everyone = union(told, seen).subquery("everyone")
+        query = sa_select(everyone.c[0]).except_(named)
         with self.engine.connect() as connection:
-            return {row[0] for row in connection.execute(query)}
-
-    def nominees(self, selection: EvidenceFilter) -> set[str]:
-        """Everyone with a counted case in the selection."""
-        c, tp = EVIDENCE.c, T_PERSON.c
-        quarter = tallied_quarter(selection)
-        query = (
-            sa_select(tp.person).where(tp.quarter == quarter, tp.role == "e")
-            if quarter is not None
-            else sa_select(c.nominee).where(*selection.clauses()).distinct()
-        )
-        with self.engine.connect() as connection:
-            return {row[0] for row in connection.execute(query)}
+            return {row[0] for row in connection.execute(query).cursor.fetchall()}
 
 
 def _day(value: date | str) -> date:

@@ -41,7 +41,21 @@ _GIVEN = (
 )
 _FIRST = ("Amy", "Ben", "Chen", "Dana", "Eli", "Fang", "Grace", "Hao", "Ivy", "Jun", "Kai", "Lin")
 _LAST = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou")
-_TEAMS = ("客服", "销售", "产品", "研发", "运营", "市场", "财务", "人力", "供应链", "数据")
+_TEAMS = {
+    "zh": ("客服", "销售", "产品", "研发", "运营", "市场", "财务", "人力", "供应链", "数据"),
+    "en": (
+        "support",
+        "sales",
+        "product",
+        "eng",
+        "ops",
+        "marketing",
+        "finance",
+        "people",
+        "supply",
+        "data",
+    ),
+}
 _TOLD = {
     "zh": (
         "{who}在客户投诉后当天回电，耐心解释并跟进到问题解决。",
@@ -102,7 +116,8 @@ def fill(
     managers = []
     posts = cases = 0
     for number, members in enumerate(teams, start=1):
-        place = Place(platform, "local", f"{DEMO}{_TEAMS[(number - 1) % len(_TEAMS)]}-{number}")
+        names = _TEAMS[locale if locale in _TEAMS else "en"]
+        place = Place(platform, "local", f"{DEMO}{names[(number - 1) % len(names)]}-{number}")
         sub = repo.subscriptions.save(
             platform=platform,
             workspace=place.workspace,
@@ -153,7 +168,7 @@ def _team_days(
     """A team's workdays: a post each day, a few stories on most days; (posts, cases)."""
     criteria = rubric.criteria
     posts = cases = 0
-    quiet_from = today - timedelta(days=rng.choice((5, 20, 40)))  # some teams go quiet
+    quiet_from = today - timedelta(days=rng.choice((0, 0, 0, 20, 30)))  # some teams go quiet
     day = today - timedelta(weeks=weeks)
     while day <= today:
         if day.weekday() < 5 and subscription is not None:

@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 from bot.app.reading import ReadError, Reading
 from bot.core.cycles import Cycle, previous_cycle, quarter_of, weeks_of
 from bot.core.messages import Reply
-from bot.core.model import AuditEntry
+from bot.core.model import AuditEntry, ChannelFigures, Figures, PostFigures
 from bot.core.permissions import Access, Scope
 from bot.core.summaries import Summary
 from storage.evidence import EvidenceFilter
-from storage.insights import ChannelFigures, Figures, PostFigures
 from storage.trust import ERASED_PREFIX
 
 QUIET_DAYS = 14  # a subscribed channel with no case for this long is listed as quiet
@@ -34,7 +33,7 @@ class Overview:
     weeks: list[tuple[date, int]]
     people_per_criterion: dict[str, int]
     channels: list[ChannelFigures]
-    quiet: list[str]
+    quiet: frozenset[str]
     not_nominated: list[str]
     names: dict[str, str] = field(default_factory=dict)
 
@@ -86,15 +85,9 @@ class Insights:
         selection = EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
         earlier = EvidenceFilter(starts_on=previous.starts_on, ends_on=previous.ends_on)
         insights = self.repo.insights
-        channels = insights.channels(selection)
-        since = min(self.today(), cycle.ends_on) - timedelta(days=QUIET_DAYS)
-        quiet = [
-            c.channel
-            for c in channels
-            if c.subscribed and (c.last_case_on is None or c.last_case_on <= since)
-        ]
-        took_part = insights.took_part(selection) - insights.nominees(selection)
-        not_nominated = sorted(p for p in took_part if not p.startswith(ERASED_PREFIX))
+        channels, quiet = self._channels(cycle, selection)
+        overlooked = insights.not_nominated(selection)
+        not_nominated = sorted(p for p in overlooked if not p.startswith(ERASED_PREFIX))
         names = self.repo.people.names(not_nominated)
         overview = Overview(
             cycle=cycle,
@@ -110,6 +103,29 @@ class Insights:
         )
         self.reading.audited(reader.person, "web_overview", Scope(), cycle, not_nominated)
         return overview
+
+    def channel_table(
+        self, reader: Access, cycle_id: str | None
+    ) -> tuple[Cycle, list[ChannelFigures], frozenset[str]]:
+        """Every channel's posts, replies and cases in the cycle, and which are quiet (admins;
+        figures only, nobody's evidence)."""
+        if not reader.is_admin:
+            raise Forbidden(Reply("not_allowed_admin"))
+        cycle = self._cycle(cycle_id)
+        selection = EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+        return (cycle, *self._channels(cycle, selection))
+
+    def _channels(
+        self, cycle: Cycle, selection: EvidenceFilter
+    ) -> tuple[list[ChannelFigures], frozenset[str]]:
+        channels = self.repo.insights.channels(selection)
+        since = min(self.today(), cycle.ends_on) - timedelta(days=QUIET_DAYS)
+        quiet = frozenset(
+            c.channel
+            for c in channels
+            if c.subscribed and (c.last_case_on is None or c.last_case_on <= since)
+        )
+        return channels, quiet
 
     def channels_to_pick(self, reader: Access) -> list[str]:
         """The subscribed channels an admin picks a team from (an organisation of thousands

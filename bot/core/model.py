@@ -138,3 +138,37 @@ class AuditEntry:
     subjects: tuple[str, ...]
     detail: str
     id: int = 0
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A cycle's headline numbers (counted cases only)."""
+
+    cases: int
+    nominators: int
+    nominees: int
+    channels: int
+
+
+@dataclass(frozen=True)
+class ChannelFigures:
+    """One channel over a cycle: posts made, replies that told a case, cases counted, and
+    the day of its newest counted case (None: none in the cycle)."""
+
+    channel: str  # PLATFORM:CHANNEL
+    subscribed: bool
+    posts: int
+    replies: int
+    cases: int
+    last_case_on: date | None
+
+
+@dataclass(frozen=True)
+class PostFigures:
+    """One daily post of a channel: its day, criterion, and what it drew."""
+
+    local_date: date
+    criterion_key: str
+    status: str
+    replies: int
+    cases: int

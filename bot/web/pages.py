@@ -15,6 +15,7 @@ from starlette.routing import Route
 from bot.app.insights import Forbidden
 from bot.core.ceiling import ceiling_stop
 from bot.core.messages import Reply
+from bot.core.model import ChannelFigures
 from bot.core.rubric import Criterion, Value
 from bot.core.summaries import Case, PersonSummary, Summary, ValueSummary
 from bot.web.charts import heat_map, weekly_bars
@@ -22,7 +23,8 @@ from bot.web.charts import heat_map, weekly_bars
 if TYPE_CHECKING:
     from bot.web.app import Viewer, WebApp
 
-TEAM_PAGE = 100  # people per page of a team
+TEAM_PAGE = 100  # people per page of a team, channels per page of the list
+OVERVIEW_ROWS = 20  # channels and quiet channels the overview lists; the rest a click away
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Pages:
             Route("/app/overview", self.overview, methods=["GET"]),
             Route("/app/team", self.team, methods=["GET"]),
             Route("/app/people/{person:path}", self.person, methods=["GET"]),
+            Route("/app/channels", self.channels, methods=["GET"]),
             Route("/app/channels/{channel:path}", self.channel, methods=["GET"]),
             Route("/app/rubric", self.rubric_page, methods=["GET"]),
             Route("/app/audit", self.audit, methods=["GET"]),
@@ -123,6 +126,8 @@ class Pages:
             heat_rows=rows,
             levels=levels,
             names=overview.names,
+            rows=OVERVIEW_ROWS,
+            first_channels=_quiet_first(overview.channels, overview.quiet)[:OVERVIEW_ROWS],
         )
 
     def team(self, request: Request) -> Response:
@@ -211,6 +216,38 @@ class Pages:
         names = self.insights.names(page.managers)
         return self._page(request, viewer, "channel.html", page=page, names=names)
 
+    def channels(self, request: Request) -> Response:
+        viewer = self.web.viewer(request)
+        if viewer is None:
+            return self.web.signed_out(request)
+        try:
+            cycle, channels, quiet = self.insights.channel_table(viewer.access, _cycle(request))
+        except Forbidden as refused:
+            return self.web.refused(viewer, refused)
+        query = request.query_params
+        if query.get("quiet") == "1":
+            channels = [c for c in channels if c.channel in quiet]
+        sort = query.get("sort", "channel")
+        if sort in ("posts", "replies", "cases", "last_case_on"):
+            channels.sort(key=lambda c: (getattr(c, sort) or date.min, c.channel))
+        if query.get("dir") == "desc":
+            channels.reverse()
+        pages = max(1, -(-len(channels) // TEAM_PAGE))
+        page = min(_number(query.get("page", "1")), pages)
+        return self._page(
+            request,
+            viewer,
+            "channels.html",
+            cycle=cycle,
+            channels=channels[(page - 1) * TEAM_PAGE : page * TEAM_PAGE],
+            everyone=len(channels),
+            quiet=quiet,
+            only_quiet=query.get("quiet") == "1",
+            sort=sort,
+            page=page,
+            pages=pages,
+        )
+
     def rubric_page(self, request: Request) -> Response:
         viewer = self.web.viewer(request)
         if viewer is None:
@@ -273,6 +310,14 @@ def _day(text: str) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def _quiet_first(channels: list[ChannelFigures], quiet: frozenset[str]) -> list[ChannelFigures]:
+    """The quiet channels (longest quiet first), then the others by name."""
+    silent = sorted(
+        (c for c in channels if c.channel in quiet), key=lambda c: c.last_case_on or date.min
+    )
+    return silent + [c for c in channels if c.channel not in quiet]
 
 
 def _sorted(summary: Summary, sort: str, descending: bool) -> list[PersonSummary]:
