@@ -30,7 +30,7 @@ from storage.store import StoreUnavailable
 __all__ = ["Conversation", "ExportFile", "Outbound", "StoreUnavailable"]
 
 log = logging.getLogger(__name__)
-PRIVATE_COMMANDS = ("me", "summary", "export")
+PRIVATE_COMMANDS = ("me", "summary", "export", "web")  # answered one to one, never in a group
 # answers in flight at once: the platforms' rate limits (Slack's reactions.add about one a
 # second, DingTalk's QPS caps) make more pointless, and each extra thread costs every request
 # CPU in switches (BENCHMARKS.md, ingest)

@@ -192,3 +192,20 @@ def test_forgetting_a_person_also_forgets_their_name(world: DingTalkWorld) -> No
     world.runtime.service.reading.forget(person(ADMIN), person(NOMINEE))
     assert world.repo.people.names([person(NOMINEE)]) == {}
     assert world.evidence() == []
+
+
+def test_values_web_in_the_group_sends_the_link_one_to_one(world: DingTalkWorld) -> None:
+    world.runtime.service.signin.public_url = "https://values.example.com"
+    world.post_today()
+    before = len(world.fake.group_messages(GROUP))
+
+    world.send(world.message("web", sender=MEMBER))
+    world.send(world.message("网页版", sender=MEMBER))
+    world.settle()
+
+    group = world.fake.group_messages(GROUP)[before:]
+    assert group and all("signin?t=" not in str(m.param) for m in group)
+    links = [m.param["text"] for m in world.fake.direct_messages(MEMBER)]
+    assert len(links) == 2
+    assert all("https://values.example.com/app/signin?t=" in text for text in links)
+    assert links[0].split("t=")[1][:43] != links[1].split("t=")[1][:43]  # a new link each time

@@ -188,3 +188,15 @@ def test_a_mention_in_summary_arguments_is_understood(world: SlackWorld):
 
     blocks = json.dumps(answer(world)["blocks"])
     assert f"<@{OTHER}>" in blocks and f"<@{NOMINEE}>" not in blocks
+
+
+def test_values_web_answers_a_sign_in_link_only_to_whoever_asked(world: SlackWorld):
+    world.runtime.service.signin.public_url = "https://values.example.com"
+
+    acknowledged = world.command(MEMBER, "web")
+
+    said = answer(world)
+    assert acknowledged.json()["response_type"] == "ephemeral"
+    assert said["response_type"] == "ephemeral"
+    assert "https://values.example.com/app/signin?t=" in said["text"]
+    assert world.fake.of("chat.postMessage") == []  # nothing in the channel
