@@ -3,6 +3,7 @@ template. Nothing here decides who may read what."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -65,18 +66,36 @@ class Pages:
         self.rubric = self.insights.reading.rubric
 
     def routes(self) -> list[Route]:
-        return [
-            Route("/app", self.home, methods=["GET"]),
-            Route("/app/", self.home, methods=["GET"]),
-            Route("/app/overview", self.overview, methods=["GET"]),
-            Route("/app/team", self.team, methods=["GET"]),
-            Route("/app/people/{person:path}", self.person, methods=["GET"]),
-            Route("/app/channels", self.channels, methods=["GET"]),
-            Route("/app/channels/{channel:path}", self.channel, methods=["GET"]),
-            Route("/app/rubric", self.rubric_page, methods=["GET"]),
-            Route("/app/audit", self.audit, methods=["GET"]),
-            Route("/app/export", self.export, methods=["POST"]),
+        pages: list[tuple[str, Callable[[Request, Viewer], Response]]] = [
+            ("/app", self.home),
+            ("/app/", self.home),
+            ("/app/overview", self.overview),
+            ("/app/team", self.team),
+            ("/app/people/{person:path}", self.person),
+            ("/app/channels", self.channels),
+            ("/app/channels/{channel:path}", self.channel),
+            ("/app/rubric", self.rubric_page),
+            ("/app/audit", self.audit),
         ]
+        return [Route(path, self._signed_in(page), methods=["GET"]) for path, page in pages] + [
+            Route("/app/export", self.export, methods=["POST"])
+        ]
+
+    def _signed_in(
+        self, page: Callable[[Request, Viewer], Response]
+    ) -> Callable[[Request], Response]:
+        """A page for a signed-in reader (else 401); a refused read answered 403 or 404."""
+
+        def handle(request: Request) -> Response:
+            viewer = self.web.viewer(request)
+            if viewer is None:
+                return self.web.signed_out(request)
+            try:
+                return page(request, viewer)
+            except Forbidden as refused:
+                return self.web.refused(viewer, refused)
+
+        return handle
 
     def _page(self, request: Request, viewer: Viewer, template: str, **context: Any) -> Response:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -93,24 +112,15 @@ class Pages:
             **context,
         )
 
-    def home(self, request: Request) -> Response:
-        viewer = self.web.viewer(request)
-        if viewer is None:
-            return self.web.signed_out(request)
+    def home(self, request: Request, viewer: Viewer) -> Response:
         if viewer.access.is_admin:
             return RedirectResponse("/app/overview", status_code=303)
         if viewer.access.is_manager:
             return RedirectResponse("/app/team", status_code=303)
         return RedirectResponse(person_href(viewer.person), status_code=303)
 
-    def overview(self, request: Request) -> Response:
-        viewer = self.web.viewer(request)
-        if viewer is None:
-            return self.web.signed_out(request)
-        try:
-            overview = self.insights.overview(viewer.access, _cycle(request))
-        except Forbidden as refused:
-            return self.web.refused(viewer, refused)
+    def overview(self, request: Request, viewer: Viewer) -> Response:
+        overview = self.insights.overview(viewer.access, _cycle(request))
         levels = tuple(sorted({c.level for c in self.rubric.criteria}))
         rows = [
             (v.key, {c.level: overview.people_per_criterion.get(c.key, 0) for c in v.criteria})
@@ -130,18 +140,12 @@ class Pages:
             first_channels=_quiet_first(overview.channels, overview.quiet)[:OVERVIEW_ROWS],
         )
 
-    def team(self, request: Request) -> Response:
-        viewer = self.web.viewer(request)
-        if viewer is None:
-            return self.web.signed_out(request)
+    def team(self, request: Request, viewer: Viewer) -> Response:
         channel = _plain(request.query_params.get("channel", "")) or None
         if viewer.access.is_admin and channel is None:
             listed = self.insights.channels_to_pick(viewer.access)
             return self._page(request, viewer, "teams.html", channels=listed)
-        try:
-            summary = self.insights.team(viewer.access, _cycle(request), channel)
-        except Forbidden as refused:
-            return self.web.refused(viewer, refused)
+        summary = self.insights.team(viewer.access, _cycle(request), channel)
         sort = request.query_params.get("sort", "name")
         descending = request.query_params.get("dir", "") == "desc"
         people = _sorted(summary, sort, descending)
@@ -164,17 +168,11 @@ class Pages:
             names=summary.names,
         )
 
-    def person(self, request: Request) -> Response:
-        viewer = self.web.viewer(request)
-        if viewer is None:
-            return self.web.signed_out(request)
+    def person(self, request: Request, viewer: Viewer) -> Response:
         person = _plain(request.path_params["person"])
         if ":" not in person:
-            return self.web.refused(viewer, Forbidden(Reply("unknown_argument", {"word": "?"})))
-        try:
-            summary = self.insights.ledger(viewer.access, person, _cycle(request))
-        except Forbidden as refused:
-            return self.web.refused(viewer, refused)
+            raise Forbidden(Reply("unknown_argument", {"word": "?"}))
+        summary = self.insights.ledger(viewer.access, person, _cycle(request))
         found = next((p for p in summary.people if p.person == person), None)
         names = dict(summary.names)
         names.update(self.insights.names([person]))
@@ -204,26 +202,14 @@ class Pages:
             ledger.append(LedgerValue(value, summary, levels, ceiling_stop(value, by_level)))
         return ledger
 
-    def channel(self, request: Request) -> Response:
-        viewer = self.web.viewer(request)
-        if viewer is None:
-            return self.web.signed_out(request)
+    def channel(self, request: Request, viewer: Viewer) -> Response:
         channel = _plain(request.path_params["channel"])
-        try:
-            page = self.insights.channel(viewer.access, channel, _cycle(request))
-        except Forbidden as refused:
-            return self.web.refused(viewer, refused)
+        page = self.insights.channel(viewer.access, channel, _cycle(request))
         names = self.insights.names(page.managers)
         return self._page(request, viewer, "channel.html", page=page, names=names)
 
-    def channels(self, request: Request) -> Response:
-        viewer = self.web.viewer(request)
-        if viewer is None:
-            return self.web.signed_out(request)
-        try:
-            cycle, channels, quiet = self.insights.channel_table(viewer.access, _cycle(request))
-        except Forbidden as refused:
-            return self.web.refused(viewer, refused)
+    def channels(self, request: Request, viewer: Viewer) -> Response:
+        cycle, channels, quiet = self.insights.channel_table(viewer.access, _cycle(request))
         query = request.query_params
         if query.get("quiet") == "1":
             channels = [c for c in channels if c.channel in quiet]
@@ -248,29 +234,20 @@ class Pages:
             pages=pages,
         )
 
-    def rubric_page(self, request: Request) -> Response:
-        viewer = self.web.viewer(request)
-        if viewer is None:
-            return self.web.signed_out(request)
+    def rubric_page(self, request: Request, viewer: Viewer) -> Response:
         return self._page(request, viewer, "rubric.html")
 
-    def audit(self, request: Request) -> Response:
-        viewer = self.web.viewer(request)
-        if viewer is None:
-            return self.web.signed_out(request)
+    def audit(self, request: Request, viewer: Viewer) -> Response:
         query = request.query_params
         since, until = _day(query.get("since", "")), _day(query.get("until", ""))
         filters = {k: _plain(query.get(k, "")) for k in ("actor", "subject", "since", "until")}
-        try:
-            entries = self.insights.audit_log(
-                viewer.access,
-                actor=filters["actor"],
-                subject=filters["subject"],
-                since=since,
-                until=until,
-            )
-        except Forbidden as refused:
-            return self.web.refused(viewer, refused)
+        entries = self.insights.audit_log(
+            viewer.access,
+            actor=filters["actor"],
+            subject=filters["subject"],
+            since=since,
+            until=until,
+        )
         return self._page(request, viewer, "audit.html", entries=entries, filters=filters)
 
     async def export(self, request: Request) -> Response:
