@@ -180,15 +180,29 @@ class WebApp:
         fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
         return {k: v[0] for k, v in fields.items()}
 
+    def foreign(self, request: Request) -> bool:
+        """A POST a browser says came from another site (its Origin header): never honoured,
+        whatever it carries (a sign-in link of someone else's, a stolen token)."""
+        origin = request.headers.get("origin", "")
+        if not origin or origin == "null":
+            return bool(origin)
+        own = {f"{request.url.scheme}://{request.headers.get('host', '')}"}
+        public = self.parts.signin.public_url
+        if public:
+            scheme, _, rest = public.partition("://")
+            own.add(f"{scheme}://{rest.split('/', 1)[0]}")
+        return origin not in own
+
     async def posted(self, request: Request) -> tuple[Viewer, dict[str, str]] | Response:
         """The viewer and fields of a POST whose CSRF token matches its session, else the
-        answer: 401 signed out, 403 without a matching token."""
+        answer: 401 signed out, 403 without a matching token or from another site."""
         viewer = self.viewer(request)
         if viewer is None:
             return self.signed_out(request)
         fields = await self.form(request)
         token = (fields or {}).get("csrf", "")
-        if not token or not secrets.compare_digest(token.encode(), viewer.csrf.encode()):
+        forged = not token or not secrets.compare_digest(token.encode(), viewer.csrf.encode())
+        if forged or self.foreign(request):
             message = self.words[viewer.locale].render("web_csrf")
             return self.render("error.html", viewer.locale, viewer, 403, message=message)
         return viewer, fields or {}
@@ -212,6 +226,8 @@ class WebApp:
         if self.brake.blocked(client):
             return self.render("link_bad.html", locale, None, 429, key="web_link_slow_down")
         fields = await self.form(request) or {}
+        if self.foreign(request):  # another site signing this browser in as someone else
+            return self.render("link_bad.html", locale, None, 403, key="web_link_bad")
         signed = self.parts.signin.spend(fields.get("t", ""), locale="")
         if signed is None:
             self.brake.failed(client)

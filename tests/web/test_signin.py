@@ -207,3 +207,22 @@ def test_an_https_public_address_marks_the_cookie_secure(runtime):
     assert runtime.service.signin.link(MEMBER).startswith(
         "https://values.example.com/app/signin?t="
     )
+
+
+def test_a_post_from_another_site_is_refused_even_with_a_valid_token(site: Site):
+    """Login CSRF and cross-site forms: the browser's Origin header names the other site."""
+    link = site.link(MEMBER)
+    client = site.client(ADMIN)
+    token = csrf_of(client.get("/app/rubric").text)
+    evil = {"origin": "https://evil.example"}
+
+    signin = site.client().post("/app/signin", data={"t": _token(link)}, headers=evil)
+    signout = client.post("/app/signout", data={"csrf": token}, headers=evil)
+    same = client.post(
+        "/app/lang", data={"csrf": token, "locale": "en"}, headers={"origin": site.base}
+    )
+
+    assert signin.status_code == 403 and "set-cookie" not in signin.headers
+    assert signout.status_code == 403 and client.get("/app/rubric").status_code == 200
+    assert same.status_code == 303
+    assert site.client().post("/app/signin", data={"t": _token(link)}).status_code == 303
