@@ -45,7 +45,9 @@ SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",  # the sign-in link's token never leaves in a Referer
+    # the sign-in link's token never leaves for another site in a Referer; our own forms still
+    # send their Origin (under no-referrer it would be "null", which is refused as foreign)
+    "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "cache-control": "no-store",
 }

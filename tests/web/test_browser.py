@@ -101,6 +101,10 @@ def test_a_post_without_the_csrf_token_is_refused(page: Any, site: Site):
     export = page.request.post(site.base + "/app/export", form={"format": "xlsx"})
 
     assert forged.status == 403 and export.status == 403
+    other = page.request.post(
+        site.base + "/app/signout", form={"x": "1"}, headers={"origin": "null"}
+    )
+    assert other.status == 403
     assert page.goto(site.base + "/app/team").status == 200  # still signed in
 
 
