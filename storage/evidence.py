@@ -32,6 +32,7 @@ from storage.tables import EvidenceRow, RetractionRow
 
 ACTIVE, UNMENTIONED, DELETED = CaseState.ACTIVE, CaseState.UNMENTIONED, CaseState.DELETED
 PENDING = CaseState.PENDING
+PURGE_BATCH = 5_000  # cases deleted per transaction by retention
 __all__ = ["Evidence", "EvidenceFilter"]
 RETRACTIONS: Table = RetractionRow.__table__  # type: ignore[attr-defined]
 
@@ -194,18 +195,29 @@ class Evidence(CaseReads):
             ).first()
             return row.source_message_id if row else None
 
-    def purge(self, *, through: date) -> int:
-        """Delete every case said on or before `through` (retention), and old retractions."""
+    def purge(self, *, through: date, batch: int = PURGE_BATCH) -> int:
+        """Delete every case said on or before `through` (retention), and old retractions.
+
+        In batches, each its own short transaction: the tallies' triggers run per case, and a
+        quarter's cases in one transaction would hold SQLite's write lock for seconds."""
+        removed = 0
+        while True:
+            with self.writing() as session:
+                ids = select(EvidenceRow.id).where(col(EvidenceRow.nominated_on) <= through)
+                result = session.execute(
+                    delete(EvidenceRow).where(col(EvidenceRow.id).in_(ids.limit(batch)))
+                )
+                done = int(result.rowcount)  # type: ignore[attr-defined]
+            removed += done
+            if done < batch:
+                break
         with self.writing() as session:
-            result = session.execute(
-                delete(EvidenceRow).where(col(EvidenceRow.nominated_on) <= through)
-            )
             session.execute(
                 delete(RetractionRow).where(
                     col(RetractionRow.at) < datetime.combine(through, datetime.min.time(), UTC)
                 )
             )
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        return removed
 
     def mentioning(self, needles: Iterable[str], *, limit: int = 200) -> list[StoryMention]:
         """Cases whose story names any of `needles` (an id, a mention, a name): after `forget`."""

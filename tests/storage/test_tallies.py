@@ -217,3 +217,18 @@ def _start_without_tallies(repo: Repository) -> None:
             platform=where.platform, workspace=where.workspace, channel=where.channel,
             post_at="09:30", timezone="Asia/Shanghai", country="CN", days_off=frozenset(), now=NOW,
         )  # fmt: skip
+
+
+def test_retention_deletes_in_small_transactions_and_the_tallies_follow(repo: Repository):
+    _start(repo)
+    for n, day in enumerate(DAYS):
+        _apply(
+            repo,
+            ("record", PLACES[n % 2], f"m{n}", ["console:b"], "console:a", CRITERIA[0], day, False),
+        )
+
+    removed = repo.evidence.purge(through=DAYS[3], batch=2)
+
+    assert removed == 4
+    assert tallied(repo) == recount(repo)
+    assert sum(tallied(repo)["day"].values()) == 1
