@@ -103,30 +103,38 @@ def _q(x: str, column: str = "nominated_on") -> str:
 
 
 def _sqlite_apply(x: str, d: str) -> str:
-    """The statements that add `d` (1 or -1) of case row `x` (NEW or OLD) to the tallies."""
+    """The statements that add `d` (1 or -1) of case row `x` (NEW or OLD) to the tallies;
+    a taking away also drops the rows it brings to zero (an adding never does)."""
     q = _q(x)
-    return f"""
+    upsert = "ON CONFLICT ({keys}) DO UPDATE SET {n} = {n} + excluded.{n};"
+    added = f"""
   INSERT INTO tally_day (day, cases) VALUES ({x}.nominated_on, {d})
-    ON CONFLICT (day) DO UPDATE SET cases = cases + excluded.cases;
+    {upsert.format(keys="day", n="cases")}
   INSERT INTO tally_person (quarter, role, person, cases) VALUES ({q}, 'e', {x}.nominee, {d})
-    ON CONFLICT (quarter, role, person) DO UPDATE SET cases = cases + excluded.cases;
+    {upsert.format(keys="quarter, role, person", n="cases")}
   INSERT INTO tally_person (quarter, role, person, cases) VALUES ({q}, 'r', {x}.nominator, {d})
-    ON CONFLICT (quarter, role, person) DO UPDATE SET cases = cases + excluded.cases;
-  DELETE FROM tally_person WHERE quarter = {q} AND cases <= 0
-    AND ((role = 'e' AND person = {x}.nominee) OR (role = 'r' AND person = {x}.nominator));
+    {upsert.format(keys="quarter, role, person", n="cases")}
   INSERT INTO tally_criterion (quarter, criterion_key, nominee, cases)
     VALUES ({q}, {x}.criterion_key, {x}.nominee, {d})
-    ON CONFLICT (quarter, criterion_key, nominee) DO UPDATE SET cases = cases + excluded.cases;
-  DELETE FROM tally_criterion WHERE quarter = {q} AND criterion_key = {x}.criterion_key
-    AND nominee = {x}.nominee AND cases <= 0;
+    {upsert.format(keys="quarter, criterion_key, nominee", n="cases")}
   INSERT INTO tally_channel (quarter, platform, channel, posts, replies, cases)
     VALUES ({q}, {x}.platform, {x}.channel, 0, 0, {d})
-    ON CONFLICT (quarter, platform, channel) DO UPDATE SET cases = cases + excluded.cases;
+    {upsert.format(keys="quarter, platform, channel", n="cases")}
   INSERT INTO tally_channel_day (platform, channel, day, cases)
     VALUES ({x}.platform, {x}.channel, {x}.nominated_on, {d})
-    ON CONFLICT (platform, channel, day) DO UPDATE SET cases = cases + excluded.cases;
+    {upsert.format(keys="platform, channel, day", n="cases")}"""
+    if d == "1":
+        return added
+    return (
+        added
+        + f"""
+  DELETE FROM tally_person WHERE quarter = {q} AND cases <= 0
+    AND ((role = 'e' AND person = {x}.nominee) OR (role = 'r' AND person = {x}.nominator));
+  DELETE FROM tally_criterion WHERE quarter = {q} AND criterion_key = {x}.criterion_key
+    AND nominee = {x}.nominee AND cases <= 0;
   DELETE FROM tally_channel_day WHERE platform = {x}.platform AND channel = {x}.channel
     AND day = {x}.nominated_on AND cases <= 0;"""
+    )
 
 
 def _same_message(y: str, x: str) -> str:
@@ -153,6 +161,18 @@ def _sqlite_replies(x: str, new: str | None, old: str | None, guard: str = "1") 
     WHERE quarter = {_q(x)} AND platform = {x}.platform AND channel = {x}.channel AND {guard};"""
 
 
+def _sqlite_first_reply() -> str:
+    """A new counted case: its message is one more reply when it is the message's only
+    counted case in its quarter (the usual case: one count, no arithmetic)."""
+    return f"""
+  UPDATE tally_channel SET replies = replies + 1
+    WHERE quarter = {_q("NEW")} AND platform = NEW.platform AND channel = NEW.channel
+    AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.platform = NEW.platform
+      AND e.workspace = NEW.workspace AND e.channel = NEW.channel
+      AND e.source_message_id = NEW.source_message_id AND e.id <> NEW.id
+      AND e.state = 'active' AND {_q("e")} = {_q("NEW")});"""
+
+
 _WATCHED = "state, nominee, nominator, criterion_key, nominated_on"
 
 
@@ -164,7 +184,7 @@ def _sqlite_triggers() -> list[str]:
     )
     return [
         "CREATE TRIGGER tally_case_insert AFTER INSERT ON evidence WHEN NEW.state = 'active' "
-        f"BEGIN {_sqlite_apply('NEW', '1')} {_sqlite_replies('NEW', 'NEW', None)} END",
+        f"BEGIN {_sqlite_apply('NEW', '1')} {_sqlite_first_reply()} END",
         "CREATE TRIGGER tally_case_delete AFTER DELETE ON evidence WHEN OLD.state = 'active' "
         f"BEGIN {_sqlite_apply('OLD', '-1')} {_sqlite_replies('OLD', None, 'OLD')} END",
         f"CREATE TRIGGER tally_case_update_old AFTER UPDATE OF {_WATCHED} ON evidence "
@@ -215,22 +235,24 @@ _POSTGRES = [
         ON CONFLICT (quarter, role, person) DO UPDATE SET cases = tally_person.cases + d;
       INSERT INTO tally_person (quarter, role, person, cases) VALUES (q, 'r', x.nominator, d)
         ON CONFLICT (quarter, role, person) DO UPDATE SET cases = tally_person.cases + d;
-      DELETE FROM tally_person WHERE quarter = q AND cases <= 0
-        AND ((role = 'e' AND person = x.nominee) OR (role = 'r' AND person = x.nominator));
       INSERT INTO tally_criterion (quarter, criterion_key, nominee, cases)
         VALUES (q, x.criterion_key, x.nominee, d)
         ON CONFLICT (quarter, criterion_key, nominee)
         DO UPDATE SET cases = tally_criterion.cases + d;
-      DELETE FROM tally_criterion WHERE quarter = q AND criterion_key = x.criterion_key
-        AND nominee = x.nominee AND cases <= 0;
       INSERT INTO tally_channel (quarter, platform, channel, posts, replies, cases)
         VALUES (q, x.platform, x.channel, 0, 0, d)
         ON CONFLICT (quarter, platform, channel) DO UPDATE SET cases = tally_channel.cases + d;
       INSERT INTO tally_channel_day (platform, channel, day, cases)
         VALUES (x.platform, x.channel, x.nominated_on, d)
         ON CONFLICT (platform, channel, day) DO UPDATE SET cases = tally_channel_day.cases + d;
-      DELETE FROM tally_channel_day WHERE platform = x.platform AND channel = x.channel
-        AND day = x.nominated_on AND cases <= 0;
+      IF d < 0 THEN
+        DELETE FROM tally_person WHERE quarter = q AND cases <= 0
+          AND ((role = 'e' AND person = x.nominee) OR (role = 'r' AND person = x.nominator));
+        DELETE FROM tally_criterion WHERE quarter = q AND criterion_key = x.criterion_key
+          AND nominee = x.nominee AND cases <= 0;
+        DELETE FROM tally_channel_day WHERE platform = x.platform AND channel = x.channel
+          AND day = x.nominated_on AND cases <= 0;
+      END IF;
     END $$""",
     """CREATE FUNCTION tally_in(y evidence, x evidence) RETURNS integer LANGUAGE sql IMMUTABLE
     AS $$ SELECT CASE WHEN y.state = 'active' AND y.platform = x.platform
