@@ -74,6 +74,15 @@ def test_the_wheel_installs_outside_the_clone_and_runs(tmp_path: Path) -> None:
     assert session.returncode == 0, session.stderr
     assert "Recorded" in session.stdout and "Traceback" not in session.stderr
     assert (tmp_path / "data" / "values-bot" / "values-bot.db").exists()
+    link = values_bot("web", "link", "--user", "console:alice")
+    assert link.returncode == 0 and "/app/signin?t=" in link.stdout, link.stderr
+    shipped = subprocess.run(
+        [python, "-c", "from bot.web.app import HERE; print(HERE);"
+         "print(*sorted(p.name for p in HERE.rglob('*.*') if p.suffix in ('.html', '.css')))"],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "site-packages" in shipped.stdout
+    assert "app.css" in shipped.stdout and "overview.html" in shipped.stdout
     assert not list(elsewhere.iterdir())  # nothing written into the working directory
 
 
