@@ -20,6 +20,7 @@ from bot.core.rubric import Rubric
 from storage.repository import Repository
 
 DEMO = "demo-"
+_OVERLOOKED = ("025", "050")  # they take part, and nobody ever names them
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _GIVEN = (
     "芳",
@@ -211,9 +212,11 @@ def _story(
     locale: str,
     pack: str,
 ) -> int:
-    nominator, nominee = rng.sample(members, k=2) if len(members) > 1 else (members[0],) * 2
-    if nominator == nominee:
+    nominator = rng.choice(members)
+    named = [m for m in members if m != nominator and not m.endswith(_OVERLOOKED)]
+    if not named:
         return 0
+    nominee = rng.choice(named)
     who = names[nominee].split("（")[0].split(" (")[0]
     mark = "【演示】" if locale == "zh" else "[demo] "
     story = mark + rng.choice(_TOLD[locale]).format(who=who)
