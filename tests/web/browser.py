@@ -29,7 +29,7 @@ FLAGS = [
 def chromium_path() -> str | None:
     wanted = os.environ.get("VALUES_BOT_CHROMIUM")
     if wanted:
-        return wanted
+        return wanted if os.path.exists(wanted) else None
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
