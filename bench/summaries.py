@@ -104,6 +104,14 @@ def prepare(backend: Backend) -> Repository:
         migrate.upgrade(engine, migrate.BEFORE_TALLIES[-1])
         data.fill(engine)
     migrate.upgrade(engine)
+    if engine.dialect.name == "postgresql":  # as autovacuum would soon after the tallies' count
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            for table in ("tally_person", "tally_criterion", "tally_channel", "tally_channel_day"):
+                raw.cursor().execute(f"VACUUM ANALYZE {table}")
+        finally:
+            raw.close()
     repo = Repository.on(backend.engine)
     if YEAR_CYCLE.id not in {c.id for c in repo.governance.cycles()}:
         repo.governance.add_cycle(cycle=YEAR_CYCLE, by="bench", now=datetime.now(UTC))

@@ -7,6 +7,7 @@ of an organisation costs a few index scans, whatever its size.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Integer, Table, and_, case, cast, distinct, false, func, or_, union
 from sqlalchemy import select as sa_select
@@ -20,7 +21,6 @@ from storage.tables import (
     DailyPostRow,
     ParticipantRow,
     SubscriptionRow,
-    TallyChannelDayRow,
     TallyChannelRow,
     TallyDayRow,
     TallyLevelRow,
@@ -34,7 +34,6 @@ T_DAY: Table = TallyDayRow.__table__  # type: ignore[attr-defined]
 T_PERSON: Table = TallyPersonRow.__table__  # type: ignore[attr-defined]
 T_LEVEL: Table = TallyLevelRow.__table__  # type: ignore[attr-defined]
 T_CHANNEL: Table = TallyChannelRow.__table__  # type: ignore[attr-defined]
-T_CHANNEL_DAY: Table = TallyChannelDayRow.__table__  # type: ignore[attr-defined]
 
 
 def tallied_quarter(selection: EvidenceFilter) -> str | None:
@@ -173,20 +172,10 @@ class Insights(Store):
         ]
 
     def _tallied_channels(self, quarter: str, selection: EvidenceFilter) -> list[ChannelFigures]:
-        ch, cd, s = T_CHANNEL.c, T_CHANNEL_DAY.c, SUBSCRIPTIONS.c
-        last = (
-            sa_select(func.max(cd.day))
-            .where(
-                cd.platform == ch.platform,
-                cd.channel == ch.channel,
-                cd.day >= selection.starts_on,
-                cd.day <= selection.ends_on,
-            )
-            .scalar_subquery()
-        )
-        tallied = sa_select(ch.platform, ch.channel, ch.posts, ch.replies, ch.cases, last).where(
-            ch.quarter == quarter
-        )
+        ch, s = T_CHANNEL.c, SUBSCRIPTIONS.c
+        tallied = sa_select(
+            ch.platform, ch.channel, ch.posts, ch.replies, ch.cases, ch.last_day
+        ).where(ch.quarter == quarter)
         subscribed = sa_select(s.platform, s.channel).where(s.active)
         with self.engine.connect() as connection:
             found = connection.execute(tallied).cursor.fetchall()  # the driver's rows, unconverted
@@ -239,19 +228,36 @@ class Insights(Store):
         back only those few."""
         e, pa, tp = EVIDENCE.c, PARTICIPANTS.c, T_PERSON.c
         quarter = tallied_quarter(selection)
-        if quarter is not None:
-            told = sa_select(tp.person).where(tp.quarter == quarter, tp.role == "r")
-            named = sa_select(tp.person).where(tp.quarter == quarter, tp.role == "e")
-        else:
-            told = sa_select(e.nominator).where(*selection.clauses())
-            named = sa_select(e.nominee).where(*selection.clauses())
-        seen = sa_select(pa.person).where(
+        seen = sa_select(pa.person.label("person")).where(
             pa.last_seen >= selection.starts_on,
             pa.first_seen <= selection.ends_on,
             *_channel_clause(PARTICIPANTS, selection.channels),
         )
-        everyone = union(told, seen).subquery("everyone")
-        query = sa_select(everyone.c[0]).except_(named)
+        if quarter is not None:  # an anti-join over two ranges of one index
+            named = T_PERSON.alias("named")
+            told = sa_select(tp.person).where(
+                tp.quarter == quarter,
+                tp.role == "r",
+                ~sa_select(named.c.person)
+                .where(
+                    named.c.quarter == quarter,
+                    named.c.role == "e",
+                    named.c.person == tp.person,
+                )
+                .exists(),
+            )
+            unnamed_seen = seen.where(
+                ~sa_select(named.c.person)
+                .where(named.c.quarter == quarter, named.c.role == "e", named.c.person == pa.person)
+                .exists()
+            )
+            query: Any = union(told, unnamed_seen)
+        else:
+            everyone = union(sa_select(e.nominator).where(*selection.clauses()), seen).subquery(
+                "everyone"
+            )
+            named_here = sa_select(e.nominee).where(*selection.clauses())
+            query = sa_select(everyone.c[0]).except_(named_here)
         with self.engine.connect() as connection:
             return {row[0] for row in connection.execute(query).cursor.fetchall()}
 

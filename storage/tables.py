@@ -301,6 +301,7 @@ class TallyChannelRow(SQLModel, table=True):
     posts: int
     replies: int
     cases: int
+    last_day: date | None = None
 
 
 class TallyChannelDayRow(SQLModel, table=True):
@@ -308,5 +309,5 @@ class TallyChannelDayRow(SQLModel, table=True):
 
     platform: str = Field(primary_key=True, max_length=20)
     channel: str = Field(primary_key=True, max_length=64)
-    day: date = Field(primary_key=True, index=True)
+    day: date = Field(primary_key=True)
     cases: int

@@ -188,6 +188,21 @@ def test_every_tally_equals_a_recount_after_any_history(repo: Repository, histor
         _apply(repo, op)
 
     assert tallied(repo) == recount(repo)
+    assert newest_days(repo, tallied=True) == newest_days(repo, tallied=False)
+
+
+def newest_days(repo: Repository, *, tallied: bool) -> dict[tuple[str, ...], str]:
+    """Each channel's newest day with a counted case per quarter: kept, or recounted."""
+    q = Q[repo.engine.dialect.name].format(c="nominated_on")
+    sql = (
+        "SELECT quarter, platform, channel, last_day FROM tally_channel"
+        if tallied
+        else f"SELECT {q}, platform, channel, max(nominated_on) FROM evidence "
+        f"WHERE state = 'active' GROUP BY {q}, platform, channel"
+    )
+    with repo.engine.connect() as connection:
+        rows = connection.execute(text(sql)).all()
+    return {tuple(str(v) for v in row[:-1]): str(row[-1]) for row in rows if row[-1] is not None}
 
 
 def test_a_database_with_cases_gets_its_tallies_when_it_upgrades(engine):
@@ -208,6 +223,7 @@ def test_a_database_with_cases_gets_its_tallies_when_it_upgrades(engine):
     )
 
     assert tallied(repo) == recount(repo)
+    assert newest_days(repo, tallied=True) == newest_days(repo, tallied=False)
     assert sum(tallied(repo)["day"].values()) == 2
 
 
@@ -231,4 +247,5 @@ def test_retention_deletes_in_small_transactions_and_the_tallies_follow(repo: Re
 
     assert removed == 4
     assert tallied(repo) == recount(repo)
+    assert newest_days(repo, tallied=True) == newest_days(repo, tallied=False)
     assert sum(tallied(repo)["day"].values()) == 1

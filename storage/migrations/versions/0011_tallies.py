@@ -9,7 +9,8 @@ quarter of the case's day (`2026Q4`): the default cycles.
     tally_person       quarter, role (e: nominee, r: nominator), person → cases
     tally_criterion    quarter, criterion, nominee → cases   (a row while cases > 0)
     tally_level        quarter, criterion → people with a case there
-    tally_channel      quarter, platform, channel → posts, replies with a case, cases
+    tally_channel      quarter, platform, channel → posts, replies with a case, cases, the
+                       newest day with a case
     tally_channel_day  platform, channel, day → cases   (a row while cases > 0)
 
 Revision ID: 0011
@@ -79,6 +80,7 @@ def _tables() -> None:
         sa.Column("posts", sa.Integer(), nullable=False),
         sa.Column("replies", sa.Integer(), nullable=False),
         sa.Column("cases", sa.Integer(), nullable=False),
+        sa.Column("last_day", sa.Date(), nullable=True),  # the newest day with a counted case
         sa.PrimaryKeyConstraint("quarter", "platform", "channel", name=op.f("pk_tally_channel")),
     )
     op.create_table(
@@ -89,7 +91,6 @@ def _tables() -> None:
         sa.Column("cases", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("platform", "channel", "day", name=op.f("pk_tally_channel_day")),
     )
-    op.create_index("ix_tally_channel_day_day", "tally_channel_day", ["day"])
 
 
 # ---- SQLite: triggers are SQL statements, each guarded by its own condition -----------------
@@ -107,6 +108,11 @@ def _sqlite_apply(x: str, d: str) -> str:
     a taking away also drops the rows it brings to zero (an adding never does)."""
     q = _q(x)
     upsert = "ON CONFLICT ({keys}) DO UPDATE SET {n} = {n} + excluded.{n};"
+    newest = (
+        ", last_day = max(coalesce(last_day, excluded.last_day), excluded.last_day)"
+        if d == "1"
+        else ""
+    )
     added = f"""
   INSERT INTO tally_day (day, cases) VALUES ({x}.nominated_on, {d})
     {upsert.format(keys="day", n="cases")}
@@ -117,9 +123,9 @@ def _sqlite_apply(x: str, d: str) -> str:
   INSERT INTO tally_criterion (quarter, criterion_key, nominee, cases)
     VALUES ({q}, {x}.criterion_key, {x}.nominee, {d})
     {upsert.format(keys="quarter, criterion_key, nominee", n="cases")}
-  INSERT INTO tally_channel (quarter, platform, channel, posts, replies, cases)
-    VALUES ({q}, {x}.platform, {x}.channel, 0, 0, {d})
-    {upsert.format(keys="quarter, platform, channel", n="cases")}
+  INSERT INTO tally_channel (quarter, platform, channel, posts, replies, cases, last_day)
+    VALUES ({q}, {x}.platform, {x}.channel, 0, 0, {d}, {x}.nominated_on)
+    ON CONFLICT (quarter, platform, channel) DO UPDATE SET cases = cases + excluded.cases{newest};
   INSERT INTO tally_channel_day (platform, channel, day, cases)
     VALUES ({x}.platform, {x}.channel, {x}.nominated_on, {d})
     {upsert.format(keys="platform, channel, day", n="cases")}"""
@@ -133,7 +139,10 @@ def _sqlite_apply(x: str, d: str) -> str:
   DELETE FROM tally_criterion WHERE quarter = {q} AND criterion_key = {x}.criterion_key
     AND nominee = {x}.nominee AND cases <= 0;
   DELETE FROM tally_channel_day WHERE platform = {x}.platform AND channel = {x}.channel
-    AND day = {x}.nominated_on AND cases <= 0;"""
+    AND day = {x}.nominated_on AND cases <= 0;
+  UPDATE tally_channel SET last_day = (SELECT max(d.day) FROM tally_channel_day d
+      WHERE d.platform = {x}.platform AND d.channel = {x}.channel AND {_q("d", "day")} = {q})
+    WHERE quarter = {q} AND platform = {x}.platform AND channel = {x}.channel;"""
     )
 
 
@@ -239,9 +248,10 @@ _POSTGRES = [
         VALUES (q, x.criterion_key, x.nominee, d)
         ON CONFLICT (quarter, criterion_key, nominee)
         DO UPDATE SET cases = tally_criterion.cases + d;
-      INSERT INTO tally_channel (quarter, platform, channel, posts, replies, cases)
-        VALUES (q, x.platform, x.channel, 0, 0, d)
-        ON CONFLICT (quarter, platform, channel) DO UPDATE SET cases = tally_channel.cases + d;
+      INSERT INTO tally_channel (quarter, platform, channel, posts, replies, cases, last_day)
+        VALUES (q, x.platform, x.channel, 0, 0, d, CASE WHEN d > 0 THEN x.nominated_on END)
+        ON CONFLICT (quarter, platform, channel) DO UPDATE SET cases = tally_channel.cases + d,
+          last_day = greatest(tally_channel.last_day, excluded.last_day);
       INSERT INTO tally_channel_day (platform, channel, day, cases)
         VALUES (x.platform, x.channel, x.nominated_on, d)
         ON CONFLICT (platform, channel, day) DO UPDATE SET cases = tally_channel_day.cases + d;
@@ -252,6 +262,11 @@ _POSTGRES = [
           AND nominee = x.nominee AND cases <= 0;
         DELETE FROM tally_channel_day WHERE platform = x.platform AND channel = x.channel
           AND day = x.nominated_on AND cases <= 0;
+        UPDATE tally_channel SET last_day = (SELECT max(c.day) FROM tally_channel_day c
+            WHERE c.platform = x.platform AND c.channel = x.channel
+            AND tally_quarter(c.day) = q)
+          WHERE quarter = tally_channel.quarter AND quarter = q AND platform = x.platform
+          AND channel = x.channel;
       END IF;
     END $$""",
     """CREATE FUNCTION tally_in(y evidence, x evidence) RETURNS integer LANGUAGE sql IMMUTABLE
@@ -338,12 +353,13 @@ def _backfill(quarter: str, post_quarter: str) -> list[str]:
         "INSERT INTO tally_channel_day (platform, channel, day, cases) "
         f"SELECT platform, channel, nominated_on, count(*) {active} "
         "GROUP BY platform, channel, nominated_on",
-        "INSERT INTO tally_channel (quarter, platform, channel, posts, replies, cases) "
-        "SELECT quarter, platform, channel, sum(posts), sum(replies), sum(cases) FROM ("
-        f" SELECT {quarter} AS quarter, platform, channel, 0 AS posts,"
-        " count(DISTINCT workspace || ' ' || source_message_id) AS replies, count(*) AS cases"
-        f" {active} GROUP BY {quarter}, platform, channel"
-        f" UNION ALL SELECT {post_quarter}, platform, channel, count(*), 0, 0 FROM daily_post"
+        "INSERT INTO tally_channel (quarter, platform, channel, posts, replies, cases, last_day) "
+        "SELECT quarter, platform, channel, sum(posts), sum(replies), sum(cases), max(last_day)"
+        f" FROM (SELECT {quarter} AS quarter, platform, channel, 0 AS posts,"
+        " count(DISTINCT workspace || ' ' || source_message_id) AS replies, count(*) AS cases,"
+        f" max(nominated_on) AS last_day {active} GROUP BY {quarter}, platform, channel"
+        f" UNION ALL SELECT {post_quarter}, platform, channel, count(*), 0, 0, NULL"
+        " FROM daily_post"
         f" WHERE status = 'posted' GROUP BY {post_quarter}, platform, channel"
         ") AS parts GROUP BY quarter, platform, channel",
     ]
@@ -370,6 +386,8 @@ def upgrade() -> None:
         "SELECT quarter, criterion_key, count(*) FROM tally_criterion "
         "GROUP BY quarter, criterion_key"
     )
+    for table in _TABLES:  # the planner's statistics for what was just counted
+        op.execute(f"ANALYZE {table}")
 
 
 def downgrade() -> None:
