@@ -120,7 +120,7 @@ def _web_rows(r: dict[str, Any]) -> list[str]:
         "## The web app's pages on 1,000,000 cases",
         "",
         "Command: `python -m bench.web [POSTGRES_URL]` (part of `make bench`). The data set above;",
-        "each page requested 40 times by a signed-in reader through the ASGI app (routing, the",
+        "each page requested 60 times (after 3 untimed) by a signed-in reader through the ASGI app (routing, the",
         "session, the reading service, the audit entry, the template), timed from the request to",
         "the page's last byte. Reference: the page's figures computed from the evidence table by",
         "plain SQL through the bare driver, which is what the page would cost without the",
