@@ -35,6 +35,7 @@ from starlette.routing import Route
 from bot.app.insights import Forbidden, Insights
 from bot.app.signin import Brake, SignIn
 from bot.core.permissions import Access
+from bot.web.pages import Pages, channel_href, person_href, safe_link
 from bot.words.templates import LOCALES, Templates
 
 HERE = Path(__file__).parent
@@ -89,9 +90,7 @@ class WebApp:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        from bot.web import pages
-
-        self.pages = pages.Pages(self)
+        self.pages = Pages(self)
         self.asgi = Starlette(
             routes=self.pages.routes() + self._routes(),
             exception_handlers={Exception: self._failed},
@@ -140,8 +139,6 @@ class WebApp:
     def render(
         self, name: str, locale: str, viewer: Viewer | None, status: int = 200, **context: Any
     ) -> Response:
-        from bot.web.pages import channel_href, person_href, safe_link
-
         filled: dict[str, Any] = {
             "t": self.words[locale].render,
             "locale": locale,

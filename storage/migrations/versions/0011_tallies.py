@@ -265,7 +265,7 @@ _POSTGRES = [
         UPDATE tally_channel SET last_day = (SELECT max(c.day) FROM tally_channel_day c
             WHERE c.platform = x.platform AND c.channel = x.channel
             AND tally_quarter(c.day) = q)
-          WHERE quarter = tally_channel.quarter AND quarter = q AND platform = x.platform
+          WHERE quarter = q AND platform = x.platform
           AND channel = x.channel;
       END IF;
     END $$""",
