@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from storage import engine as engines
 from storage import migrate
 from storage.case_changes import CaseChanges
+from storage.directory import Directory
 from storage.engine import PING_TIMEOUT_MS, WRITE, make_engine
 from storage.evidence import Evidence
 from storage.exports import Exports
@@ -20,6 +21,7 @@ from storage.outbox import Outbox
 from storage.participants import Participants
 from storage.people import People
 from storage.posts import Posts
+from storage.reviews import Reviews
 from storage.signins import SignIns
 from storage.store import StoreUnavailable
 from storage.subscriptions import Subscriptions
@@ -48,6 +50,8 @@ class Repository:
     participants: Participants
     signins: SignIns
     insights: Insights
+    directory: Directory
+    reviews: Reviews
 
     @classmethod
     def on(cls, engine: Engine) -> Repository:
@@ -66,6 +70,8 @@ class Repository:
             participants=Participants(engine),
             signins=SignIns(engine),
             insights=Insights(engine),
+            directory=Directory(engine),
+            reviews=Reviews(engine),
         )
 
     def close(self) -> None:

@@ -311,3 +311,118 @@ class TallyChannelDayRow(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=64)
     day: date = Field(primary_key=True)
     cases: int
+
+
+# ---- the appraisal: people and reporting lines, reviews and their assessments -------------
+
+
+class DirectoryRow(SQLModel, table=True):
+    """A person as HR's file or the DingTalk directory gives them: their manager, department."""
+
+    __tablename__ = "directory"
+
+    person: str = Field(primary_key=True, max_length=96)
+    email: str = Field(default="", max_length=254, index=True)
+    name: str = Field(default="", max_length=200)
+    manager: str = Field(default="", max_length=96, index=True)
+    department: str = Field(default="", max_length=200)
+    country: str = Field(default="", max_length=2)
+    source: str = Field(max_length=16)  # file, dingtalk
+    updated_at: datetime
+
+
+class ReviewRow(SQLModel, table=True):
+    __tablename__ = "review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(max_length=32, unique=True)
+    stage: str = Field(max_length=16)
+    self_due: date
+    manager_due: date
+    calibration_due: date
+    appeal_workdays: int
+    guidance: str = Field(max_length=200)
+    locked: bool = False
+    released_on: date | None = None
+    opened_by: str = Field(max_length=96)
+    opened_at: datetime
+
+
+class AssessmentRow(SQLModel, table=True):
+    """One value's score in a self or manager assessment, its citations as JSON."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("review_id", "person", "kind", "value_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(index=True)
+    person: str = Field(max_length=96, index=True)
+    kind: str = Field(max_length=8)
+    value_key: str = Field(max_length=80)
+    score: float
+    comment: str = Field(default="", max_length=4000)
+    citations: str = Field(default="[]")
+    by: str = Field(max_length=96)
+    at: datetime
+
+
+class AdjustmentRow(SQLModel, table=True):
+    """HR's change of a score in calibration or on appeal, with its reason."""
+
+    __tablename__ = "adjustment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(index=True)
+    person: str = Field(max_length=96, index=True)
+    value_key: str = Field(max_length=80)
+    before: float
+    after: float
+    reason: str = Field(max_length=2000)
+    on_appeal: bool = False
+    by: str = Field(max_length=96)
+    at: datetime
+
+
+class NonconformingRow(SQLModel, table=True):
+    """A non-conforming case about a person for one level, recorded by a manager or HR."""
+
+    __tablename__ = "nonconforming"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(max_length=96, index=True)
+    cycle_id: str = Field(max_length=32)
+    value_key: str = Field(max_length=80)
+    level: int
+    situation: str = Field(max_length=2000)
+    task: str = Field(max_length=2000)
+    action: str = Field(max_length=2000)
+    result: str = Field(max_length=2000)
+    by: str = Field(max_length=96)
+    at: datetime
+
+
+class ReviewAnswerRow(SQLModel, table=True):
+    """A person's answer to their released result (confirmed, appealed) and HR's to an appeal."""
+
+    __tablename__ = "review_answer"
+
+    review_id: int = Field(primary_key=True)
+    person: str = Field(primary_key=True, max_length=96)
+    answer: str = Field(max_length=16)
+    appeal: str = Field(default="", max_length=4000)
+    answered_at: datetime
+    resolution: str = Field(default="", max_length=2000)
+    resolved_by: str = Field(default="", max_length=96)
+    resolved_at: datetime | None = None
+
+
+class ReviewNoticeRow(SQLModel, table=True):
+    """A nudge sent once: a stage opened for a person, or the reminder before it is due."""
+
+    __tablename__ = "review_notice"
+
+    review_id: int = Field(primary_key=True)
+    person: str = Field(primary_key=True, max_length=96)
+    stage: str = Field(primary_key=True, max_length=16)
+    kind: str = Field(primary_key=True, max_length=8)  # open, remind
+    at: datetime

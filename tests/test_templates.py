@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.appraisal import Needs
+from bot.core.calibration import Why
 from bot.core.nominations import Refusal
 from bot.core.rubric import ScoringRule
 from bot.words.render_text import COMPOSITE
@@ -45,7 +46,7 @@ def keys_used_in_code() -> set[str]:
     for page in (ROOT / "bot" / "web" / "templates").glob("*.html"):  # the web app's t('key')
         used |= set(re.findall(r"\bt\('([a-z0-9_]+)'[,)]", page.read_text(encoding="utf-8")))
     used |= {r.value for r in Refusal} | {f"scoring_{r.value}" for r in ScoringRule}
-    used |= {n.value for n in Needs}
+    used |= {n.value for n in Needs} | {w.value for w in Why}
     used |= {
         "unknown_command",
         "unknown_argument",

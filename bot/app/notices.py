@@ -14,11 +14,20 @@ log = logging.getLogger(__name__)
 Tell = Callable[[str, Reply], None]
 
 
-def send_notices(repo: Repository, clock: Clock, tellers: Mapping[str, Tell]) -> int:
-    """Claim and send the notices for people on the running platforms; returns how many."""
+def send_notices(
+    repo: Repository,
+    clock: Clock,
+    tellers: Mapping[str, Tell],
+    link: Callable[[str], str] | None = None,
+) -> int:
+    """Claim and send the notices for people on the running platforms; returns how many.
+    A notice that asks for a sign-in link (the appraisal's) gets a fresh one now: a link made
+    when the notice was queued could lapse before it is sent."""
     sent = 0
     for notice in repo.outbox.claim(tuple(tellers), now=clock.now()):
         context = dict(notice.context)
+        if context.pop("sign_in", False):
+            context["url"] = (link(notice.person) if link else "") or "/values web"
         if isinstance(context.get("nominees"), list):
             context["nominees"] = tuple(context["nominees"])
         try:

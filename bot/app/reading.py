@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.app.clock import Clock
 from bot.core.commands import Command
 from bot.core.cycles import Cycle, current_cycle, resolve_cycle, retention_boundary
+from bot.core.directory import reports
 from bot.core.messages import Reply
 from bot.core.model import CaseState, EvidenceRecord
 from bot.core.permissions import Access, Grant, Scope, grant_for
@@ -111,7 +112,8 @@ class Reading:
         extra = frozenset().union(*(source(person) for source in self.role_sources))
         if extra - access.managed_channels:
             access = replace(access, managed_channels=access.managed_channels | extra)
-        return access
+        below = reports(person, self.repo.directory.managers())
+        return replace(access, reports=below) if below else access
 
     def cycle(self, cycle_id: str | None) -> Cycle:
         named = self.repo.governance.cycles()
@@ -320,6 +322,8 @@ class Reading:
         )
         self.repo.governance.drop_roles_of(person=person)
         self.repo.people.forget(person=person)
+        self.repo.directory.forget(person=person)
+        self.repo.reviews.forget(person=person, pseudonym=pseudonym)
         self.repo.outbox.forget(person=person)
         self.repo.held.forget(person=person)
         self.repo.participants.forget(person=person)
@@ -350,6 +354,21 @@ class Reading:
         today = self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
         through = retention_boundary(today, self.retention_days, self.repo.governance.cycles())
         removed = self.repo.evidence.purge(through=through)
+        named = self.repo.governance.cycles()
+        reviews = [
+            r.cycle_id
+            for r in self.repo.reviews.every()
+            if (c := resolve_cycle(r.cycle_id, named)) is not None and c.ends_on <= through
+        ]
+        if reviews:
+            self.repo.reviews.purge(reviews)
+            self.repo.governance.audit(
+                actor=actor,
+                action="retention",
+                at=self.clock.now(),
+                scope=f"through {through.isoformat()}",
+                detail=f"reviews of {', '.join(reviews)} deleted",
+            )
         if removed:
             self.repo.governance.audit(
                 actor=actor,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from bot.app.appraisal import Appraisal
 from bot.app.calendars import Calendars
 from bot.app.cases import CaseDesk
 from bot.app.clock import Clock
@@ -76,6 +77,7 @@ class ValuesService:
         self.suggester = Suggester(rubric)
         self.desk = CaseDesk(repo, rubric, clock, self.reading, self._frozen)
         self.signin = SignIn(repo, clock, public_url=options.public_url)
+        self.appraisal = Appraisal(self.reading, self.calendars)
 
     # ---- messages: nominations, edits, deletions -------------------------------------------
 

@@ -56,6 +56,10 @@ class SignIn:
         )
         return f"{self.public_url}{SIGNIN_PATH}?t={token}"
 
+    def link_if_served(self, person: str) -> str:
+        """A fresh link when the web app has an address, else "" (chat says `/values web`)."""
+        return self.link(person) if self.public_url else ""
+
     def link_reply(self, person: str) -> Reply:
         """What `/values web` answers: the link, only to the person who asked."""
         if not self.public_url:

@@ -16,6 +16,8 @@ from bot.cli import admin as cli_admin
 from bot.cli import calendar as cli_calendar
 from bot.cli import cases as cli_cases
 from bot.cli import demo as cli_demo
+from bot.cli import people as cli_people
+from bot.cli import review as cli_review
 from bot.cli import web as cli_web
 from bot.config import ConfigError, Settings
 from bot.ops import logs
@@ -112,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_cases.add_commands(commands)
     cli_web.add_commands(commands)
     cli_demo.add_commands(commands)
+    cli_people.add_commands(commands)
+    cli_review.add_commands(commands)
     return parser
 
 

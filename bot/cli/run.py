@@ -64,7 +64,6 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
         said = t.render("run_cannot_start", platforms=" + ".join(platforms), mode=mode)
         print(said + "\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
         return 2
-    from bot.app.notices import send_notices
     from bot.app.scheduler import start_ticking
 
     runtime = build(settings)
@@ -82,9 +81,7 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
         poster_for,
         seconds=settings.tick_seconds,
         hourly=runtime.service.reading.apply_retention,
-        each_tick=lambda: send_notices(
-            runtime.repo, runtime.clock, {bot.name: bot.tell for bot in running}
-        ),
+        each_tick=lambda: _each_tick(runtime, running),
     )
     METRICS.watch(runtime.posts)
     stopping = Stopping().install()
@@ -101,6 +98,15 @@ def run_platforms(settings: Settings, *, http: bool, host: str, port: int) -> in
         bound = deadline or Deadline(settings.shutdown_seconds)
         _shut_down(runtime, scheduler, running, bound)
     return 0
+
+
+def _each_tick(runtime: Runtime, running: list[Running]) -> None:
+    """The appraisal's reminders queued, then the outbox sent (each with a fresh sign-in link)."""
+    from bot.app.notices import send_notices
+
+    runtime.service.appraisal.reviews.remind()
+    tellers = {bot.name: bot.tell for bot in running}
+    send_notices(runtime.repo, runtime.clock, tellers, runtime.service.signin.link_if_served)
 
 
 def _shut_down(

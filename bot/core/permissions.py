@@ -1,4 +1,5 @@
-"""Who may read which evidence. Roles: member (own), manager (their channels), admin (all)."""
+"""Who may read which evidence. Roles: member (own), manager (their channels; and, on a
+reporting line, their reports wherever the evidence was recorded), admin (all)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class Access:
     person: str
     is_admin: bool = False
     managed_channels: frozenset[str] = field(default_factory=frozenset)
+    reports: frozenset[str] = field(default_factory=frozenset)  # direct and indirect
 
     @property
     def is_manager(self) -> bool:
@@ -45,6 +47,8 @@ def grant_for(access: Access, scope: Scope) -> Grant | None:
         return Grant(channels=frozenset({scope.channel}) if scope.channel else None)
     if scope.person == access.person and scope.channel is None:
         return Grant(channels=None)
+    if scope.person is not None and scope.person in access.reports and scope.channel is None:
+        return Grant(channels=None)  # a reporting-line manager: every channel, audited
     if not access.managed_channels:
         return None
     if scope.channel is not None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the registry is read by settings: it stays light to import
     from bot.app.chat import ChatService
     from bot.app.outage import StoreLater
     from bot.app.posting import Poster
+    from bot.core.directory import Member
     from bot.core.messages import Reply
     from bot.ops.env import Reader
     from bot.ops.shutdown import Deadline
@@ -52,6 +53,16 @@ class NoSettings:
 
     def problems(self, *, http: bool) -> list[str]:
         return []
+
+
+class PeopleSource(Protocol):
+    """A platform's directory: who an e-mail is, and (where it can tell) everyone's manager."""
+
+    def by_email(self, email: str) -> str | None:
+        """The person (`NAME:ID`) with this work e-mail, or None."""
+
+    def members(self) -> list[Member]:
+        """Everyone, with their direct manager and department ([] where it cannot tell)."""
 
 
 class CannotStart(Exception):
@@ -118,6 +129,8 @@ class Platform:
     loggers: tuple[str, ...] = ()  # its SDKs' loggers, kept at WARNING unless LOG_LEVEL=DEBUG
     # a chat in this terminal (runtime, its settings, `run --as`): the registry's INTERACTIVE
     chat_here: Callable[[Any, Any, str | None], int] | None = None
+    # the platform's directory, for `values-bot people` (its settings in, a Directory out)
+    directory: Callable[[Any], PeopleSource] | None = None
 
     def person(self, ident: str) -> str:
         """A person on this platform, written as the core keys people: `NAME:ID`."""

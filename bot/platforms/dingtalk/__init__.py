@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.platforms.base import Host, Platform
+from bot.platforms.base import Host, PeopleSource, Platform
 from bot.platforms.dingtalk.settings import DingTalkSettings
 
 if TYPE_CHECKING:
@@ -30,6 +30,12 @@ def _workspace(settings: DingTalkSettings) -> str | None:
     return settings.robot_code or None
 
 
+def _people(settings: Any) -> PeopleSource:
+    from bot.platforms.dingtalk.directory import people
+
+    return people(settings)
+
+
 PLATFORM = Platform(
     name="dingtalk",
     channel_example="cidAbC123==",
@@ -37,6 +43,7 @@ PLATFORM = Platform(
     workspace_hint="DingTalk robot code",
     read_settings=DingTalkSettings.read,
     start=_start,
+    directory=_people,
     poster=_poster,
     own_workspace=_workspace,
     fixed_workspace=True,

@@ -239,6 +239,17 @@ class OpenApi:
             and bool(query["session"][0])
         )
 
+    def legacy(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A directory call on the legacy OpenAPI (oapi): its `result`, or DingTalkError."""
+        response = self.http.post(
+            f"{self.creds.legacy_url}{path}", params={"access_token": self.token()}, json=body
+        )
+        answer = _json(response)
+        if response.status_code >= 300 or answer.get("errcode") not in (0, "0"):
+            code = str(answer.get("errcode", response.status_code))
+            raise DingTalkError(response.status_code, code, str(answer.get("errmsg", "")))
+        return _obj(answer.get("result"))
+
     def user_name(self, staff: str) -> str | None:
         """A colleague's name from the contact API (topapi/v2/user/get), or None."""
         token = self.token()

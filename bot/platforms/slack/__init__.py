@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.platforms.base import Host, Platform
+from bot.platforms.base import Host, PeopleSource, Platform
 from bot.platforms.slack.settings import SlackSettings
 
 if TYPE_CHECKING:
@@ -31,6 +31,12 @@ def _workspace(settings: SlackSettings) -> str | None:
     return workspace(settings)
 
 
+def _people(settings: Any) -> PeopleSource:
+    from bot.platforms.slack.directory import people
+
+    return people(settings)
+
+
 PLATFORM = Platform(
     name="slack",
     channel_example="C024BE91L",
@@ -38,6 +44,7 @@ PLATFORM = Platform(
     workspace_hint="Slack team id T…",
     read_settings=SlackSettings.read,
     start=_start,
+    directory=_people,
     poster=_poster,
     own_workspace=_workspace,
     workspace_unknown=(

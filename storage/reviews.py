@@ -1,0 +1,350 @@
+"""Reviews: their stages, assessments with citations, adjustments, non-conforming cases,
+people's answers, and the nudges already sent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.core.appraisal import Citation, Written
+from bot.core.review import (
+    Adjustment,
+    Answer,
+    Assessed,
+    Kind,
+    Nonconforming,
+    Outcome,
+    Review,
+    Stage,
+)
+from storage.store import Store, utc
+from storage.tables import (
+    AdjustmentRow,
+    AssessmentRow,
+    NonconformingRow,
+    ReviewAnswerRow,
+    ReviewNoticeRow,
+    ReviewRow,
+)
+
+
+class Reviews(Store):
+    """One review per cycle, and everything said in it."""
+
+    def open(self, review: Review, *, by: str, now: datetime) -> Review | None:
+        """Store a new review; None when the cycle has one already."""
+        row = ReviewRow(
+            cycle_id=review.cycle_id,
+            stage=review.stage.value,
+            self_due=review.self_due,
+            manager_due=review.manager_due,
+            calibration_due=review.calibration_due,
+            appeal_workdays=review.appeal_workdays,
+            guidance=review.guidance,
+            opened_by=by,
+            opened_at=now,
+        )
+        try:
+            with self.writing() as session:
+                session.add(row)
+                session.flush()
+                return _review(row)
+        except IntegrityError:
+            return None
+
+    def get(self, cycle_id: str) -> Review | None:
+        with self.reading() as session:
+            row = session.exec(select(ReviewRow).where(col(ReviewRow.cycle_id) == cycle_id)).first()
+            return _review(row) if row else None
+
+    def every(self) -> list[Review]:
+        with self.reading() as session:
+            rows = session.exec(select(ReviewRow).order_by(col(ReviewRow.id).desc())).all()
+            return [_review(row) for row in rows]
+
+    def move(self, review: Review, stage: Stage, *, released_on: date | None = None) -> bool:
+        """Move a review on from the stage it was read at; False when someone else did first."""
+        values: dict[str, Any] = {"stage": stage.value}
+        if released_on is not None:
+            values["released_on"] = released_on
+        with self.writing() as session:
+            moved = session.execute(
+                update(ReviewRow)
+                .where(col(ReviewRow.id) == review.id, col(ReviewRow.stage) == review.stage.value)
+                .values(**values)
+            )
+            return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+    def lock(self, review: Review) -> None:
+        with self.writing() as session:
+            session.execute(
+                update(ReviewRow).where(col(ReviewRow.id) == review.id).values(locked=True)
+            )
+
+    # ---- assessments ------------------------------------------------------------------
+
+    def assess(self, review: Review, scores: Sequence[Assessed], *, now: datetime) -> None:
+        """Replace one person's assessment of one kind by `scores` (one per value)."""
+        with self.writing() as session:
+            for scored in scores:
+                session.execute(
+                    delete(AssessmentRow).where(
+                        col(AssessmentRow.review_id) == review.id,
+                        col(AssessmentRow.person) == scored.person,
+                        col(AssessmentRow.kind) == scored.kind.value,
+                        col(AssessmentRow.value_key) == scored.value_key,
+                    )
+                )
+                session.add(
+                    AssessmentRow(
+                        review_id=review.id,
+                        person=scored.person,
+                        kind=scored.kind.value,
+                        value_key=scored.value_key,
+                        score=scored.score,
+                        comment=scored.comment,
+                        citations=_dump(scored.citations),
+                        by=scored.by,
+                        at=now,
+                    )
+                )
+
+    def assessments(
+        self, review: Review, *, people: Iterable[str] | None = None, kind: Kind | None = None
+    ) -> list[Assessed]:
+        query = select(AssessmentRow).where(col(AssessmentRow.review_id) == review.id)
+        if people is not None:
+            query = query.where(col(AssessmentRow.person).in_(sorted(set(people))))
+        if kind is not None:
+            query = query.where(col(AssessmentRow.kind) == kind.value)
+        with self.reading() as session:
+            rows = session.exec(query.order_by(col(AssessmentRow.id))).all()
+            return [_assessed(row) for row in rows]
+
+    def adjust(self, review: Review, adjustment: Adjustment) -> None:
+        with self.writing() as session:
+            session.add(
+                AdjustmentRow(
+                    review_id=review.id,
+                    person=adjustment.person,
+                    value_key=adjustment.value_key,
+                    before=adjustment.before,
+                    after=adjustment.after,
+                    reason=adjustment.reason,
+                    on_appeal=adjustment.on_appeal,
+                    by=adjustment.by,
+                    at=adjustment.at,
+                )
+            )
+
+    def adjustments(
+        self, review: Review, *, people: Iterable[str] | None = None
+    ) -> list[Adjustment]:
+        query = select(AdjustmentRow).where(col(AdjustmentRow.review_id) == review.id)
+        if people is not None:
+            query = query.where(col(AdjustmentRow.person).in_(sorted(set(people))))
+        with self.reading() as session:
+            rows = session.exec(query.order_by(col(AdjustmentRow.id))).all()
+            return [
+                Adjustment(
+                    r.person, r.value_key, r.before, r.after, r.reason, r.by, r.on_appeal, utc(r.at)
+                )
+                for r in rows
+            ]
+
+    # ---- non-conforming cases ---------------------------------------------------------
+
+    def record_nonconforming(self, case: Nonconforming) -> int:
+        row = NonconformingRow(
+            person=case.person,
+            cycle_id=case.cycle_id,
+            value_key=case.value_key,
+            level=case.level,
+            situation=case.case.situation,
+            task=case.case.task,
+            action=case.case.action,
+            result=case.case.result,
+            by=case.by,
+            at=case.at,
+        )
+        with self.writing() as session:
+            session.add(row)
+            session.flush()
+            return row.id or 0
+
+    def nonconforming(
+        self, cycle_id: str, people: Iterable[str] | None = None
+    ) -> list[Nonconforming]:
+        query = select(NonconformingRow).where(col(NonconformingRow.cycle_id) == cycle_id)
+        if people is not None:
+            query = query.where(col(NonconformingRow.person).in_(sorted(set(people))))
+        with self.reading() as session:
+            rows = session.exec(query.order_by(col(NonconformingRow.id))).all()
+            return [
+                Nonconforming(
+                    r.id or 0,
+                    r.person,
+                    r.cycle_id,
+                    r.value_key,
+                    r.level,
+                    Written(r.situation, r.task, r.action, r.result),
+                    r.by,
+                    utc(r.at),
+                )
+                for r in rows
+            ]
+
+    # ---- answers and nudges -----------------------------------------------------------
+
+    def answer(
+        self, review: Review, person: str, answer: Answer, appeal: str, *, now: datetime
+    ) -> bool:
+        """A person's confirmation or appeal: once (False when they answered already)."""
+        try:
+            with self.writing() as session:
+                session.add(
+                    ReviewAnswerRow(
+                        review_id=review.id or 0,
+                        person=person,
+                        answer=answer.value,
+                        appeal=appeal,
+                        answered_at=now,
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False
+
+    def resolve(
+        self,
+        review: Review,
+        person: str,
+        answer: Answer,
+        resolution: str,
+        *,
+        by: str,
+        now: datetime,
+    ) -> bool:
+        """HR's answer to an open appeal; False when there is none to answer."""
+        with self.writing() as session:
+            done = session.execute(
+                update(ReviewAnswerRow)
+                .where(
+                    col(ReviewAnswerRow.review_id) == review.id,
+                    col(ReviewAnswerRow.person) == person,
+                    col(ReviewAnswerRow.answer) == Answer.APPEALED.value,
+                )
+                .values(answer=answer.value, resolution=resolution, resolved_by=by, resolved_at=now)
+            )
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def outcomes(self, review: Review, people: Iterable[str] | None = None) -> dict[str, Outcome]:
+        query = select(ReviewAnswerRow).where(col(ReviewAnswerRow.review_id) == review.id)
+        if people is not None:
+            query = query.where(col(ReviewAnswerRow.person).in_(sorted(set(people))))
+        with self.reading() as session:
+            return {
+                r.person: Outcome(
+                    r.person,
+                    Answer(r.answer),
+                    r.appeal,
+                    utc(r.answered_at),
+                    r.resolution,
+                    r.resolved_by,
+                )
+                for r in session.exec(query)
+            }
+
+    def notice_once(
+        self, review: Review, person: str, stage: Stage, kind: str, *, now: datetime
+    ) -> bool:
+        """Whether this nudge is new (and now taken): each goes out once, whoever asks."""
+        table = ReviewNoticeRow.__table__  # type: ignore[attr-defined]
+        with self.writing() as session:
+            done = session.execute(
+                self.insert(table)
+                .values(review_id=review.id, person=person, stage=stage.value, kind=kind, at=now)
+                .on_conflict_do_nothing()
+            )
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    # ---- erasure and retention --------------------------------------------------------
+
+    def forget(self, *, person: str, pseudonym: str) -> None:
+        """Everything about `person` goes; what they wrote about others stays under a pseudonym."""
+        about = (AssessmentRow, AdjustmentRow, NonconformingRow, ReviewAnswerRow, ReviewNoticeRow)
+        with self.writing() as session:
+            for table in about:
+                session.execute(delete(table).where(col(table.person) == person))
+            for table, column in (
+                (AssessmentRow, "by"),
+                (AdjustmentRow, "by"),
+                (NonconformingRow, "by"),
+                (ReviewAnswerRow, "resolved_by"),
+            ):
+                session.execute(
+                    update(table)
+                    .where(getattr(table, column) == person)
+                    .values({column: pseudonym})
+                )
+
+    def purge(self, cycle_ids: Iterable[str]) -> int:
+        """Delete the reviews of these cycles and all said in them (retention); how many."""
+        wanted = sorted(set(cycle_ids))
+        if not wanted:
+            return 0
+        with self.writing() as session:
+            ids = list(
+                session.exec(select(ReviewRow.id).where(col(ReviewRow.cycle_id).in_(wanted)))
+            )
+            for table in (AssessmentRow, AdjustmentRow, ReviewAnswerRow, ReviewNoticeRow):
+                session.execute(delete(table).where(col(table.review_id).in_(ids)))
+            session.execute(
+                delete(NonconformingRow).where(col(NonconformingRow.cycle_id).in_(wanted))
+            )
+            session.execute(delete(ReviewRow).where(col(ReviewRow.id).in_(ids)))
+            return len(ids)
+
+
+def _review(row: ReviewRow) -> Review:
+    return Review(
+        id=row.id or 0,
+        cycle_id=row.cycle_id,
+        stage=Stage(row.stage),
+        self_due=row.self_due,
+        manager_due=row.manager_due,
+        calibration_due=row.calibration_due,
+        appeal_workdays=row.appeal_workdays,
+        guidance=row.guidance,
+        locked=row.locked,
+        released_on=row.released_on,
+    )
+
+
+def _dump(citations: Iterable[Citation]) -> str:
+    out: list[dict[str, Any]] = []
+    for c in citations:
+        if c.case_id is not None:
+            out.append({"level": c.level, "case": c.case_id})
+        elif c.written is not None:
+            w = c.written
+            out.append({"level": c.level, "star": [w.situation, w.task, w.action, w.result]})
+    return json.dumps(out, ensure_ascii=False)
+
+
+def _assessed(row: AssessmentRow) -> Assessed:
+    citations = []
+    for item in json.loads(row.citations or "[]"):
+        if "case" in item:
+            citations.append(Citation(int(item["level"]), case_id=int(item["case"])))
+        else:
+            citations.append(Citation(int(item["level"]), written=Written(*item["star"])))
+    return Assessed(
+        row.person, Kind(row.kind), row.value_key, row.score, row.comment, tuple(citations), row.by
+    )
