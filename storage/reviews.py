@@ -267,12 +267,13 @@ class Reviews(Store):
         """Whether this nudge is new (and now taken): each goes out once, whoever asks."""
         table = ReviewNoticeRow.__table__  # type: ignore[attr-defined]
         with self.writing() as session:
-            done = session.execute(
+            statement = (
                 self.insert(table)
                 .values(review_id=review.id, person=person, stage=stage.value, kind=kind, at=now)
                 .on_conflict_do_nothing()
+                .returning(table.c.review_id)
             )
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+            return session.execute(statement).scalar_one_or_none() is not None
 
     # ---- erasure and retention --------------------------------------------------------
 
