@@ -53,6 +53,7 @@ def web_app(runtime: Runtime, url: str) -> WebApp:
         locale=runtime.settings.locale,
         export=exporter(runtime),
         secure=url.startswith("https://"),
+        appraisal=runtime.service.appraisal,
     )
     return WebApp(parts)
 

@@ -32,10 +32,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.app.appraisal import Appraisal
 from bot.app.insights import Forbidden, Insights
 from bot.app.signin import Brake, SignIn
 from bot.core.permissions import Access
 from bot.web.pages import Pages, channel_href, person_href, safe_link
+from bot.web.review_pages import ReviewPages
 from bot.words.templates import LOCALES, Templates
 
 HERE = Path(__file__).parent
@@ -75,6 +77,7 @@ class WebParts:
     export: Callable[[Viewer, str, str], tuple[bytes, str, str]]  # (viewer, format, cycle)
     secure: bool = False  # cookies marked Secure (the public address is https)
     brake: Brake | None = None
+    appraisal: Appraisal | None = None  # the review pages (absent: no appraisal on this app)
 
 
 class WebApp:
@@ -91,8 +94,9 @@ class WebApp:
             lstrip_blocks=True,
         )
         self.pages = Pages(self)
+        reviews = ReviewPages(self, parts.appraisal).routes() if parts.appraisal else []
         self.asgi = Starlette(
-            routes=self.pages.routes() + self._routes(),
+            routes=self.pages.routes() + reviews + self._routes(),
             exception_handlers={Exception: self._failed},
         )
 
@@ -148,6 +152,7 @@ class WebApp:
             "channel_href": channel_href,
             "safe_link": safe_link,
             "shown": str,
+            "reviews_on": self.parts.appraisal is not None,
         }
         filled.update(context)
         html = self.env.get_template(name).render(filled)
