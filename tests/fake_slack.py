@@ -38,6 +38,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.names: dict[str, str] = {}  # user id → real_name, as users.info answers
+        self.emails: dict[str, str] = {}  # e-mail → user id, as users.lookupByEmail answers
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
         self.bots: set[str] = {BOT_USER}
         self.group_members: list[str] | None = None  # None: the plan has no user groups
@@ -202,6 +203,11 @@ class FakeSlack:
                     "is_bot": user in self.bots,
                 },
             }
+        if method == "users.lookupByEmail":
+            found = self.emails.get(str(params.get("email", "")).casefold())
+            if found is None:
+                return 200, {"ok": False, "error": "users_not_found"}
+            return 200, {"ok": True, "user": {"id": found, "name": found.lower(), "deleted": False}}
         if method == "conversations.history":
             channel = str(params.get("channel"))
             with self._lock:

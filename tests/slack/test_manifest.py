@@ -15,6 +15,7 @@ NEEDED = {
     "groups:history",
     "reactions:write",
     "users:read",
+    "users:read.email",
     "usergroups:read",
     "im:write",
     "files:write",
