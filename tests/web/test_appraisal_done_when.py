@@ -162,7 +162,9 @@ def test_a_whole_review_through_the_browser_and_chat(browser: Any, world: dict[s
     assert "Level 3 needs a cited case" in mia.locator("#problems").inner_text()
     mia.select_option("select[name='star_level:customer-first']", "3")
     for part, text in zip(
-        "star", ("Launch slipped", "Recover it", "Rebuilt the plan overnight", "Shipped on time")
+        "star",
+        ("Launch slipped", "Recover it", "Rebuilt the plan overnight", "Shipped on time"),
+        strict=False,
     ):
         mia.fill(f"textarea[name='star_{part}:customer-first']", text)
     mia.click("#send-assessment")
