@@ -7,7 +7,9 @@ flow control, throttling and expired tokens:
     POST /v1.0/robot/groupMessages/send        {"processQueryKey"}; 401 for a stale token
     POST /v1.0/robot/oToMessages/batchSend     flowControlledStaffIdList for chosen people
     POST /robot/sendBySession?session=…       a message's sessionWebhook
-    POST /topapi/v2/user/get?access_token=…    a colleague's name
+    POST /topapi/v2/user/get?access_token=…    a colleague's name (and manager, departments)
+    POST /topapi/v2/department/listsubid, /topapi/v2/department/get, /topapi/user/listid
+                                               the directory, for `people sync`
     POST /media/upload?access_token=…&type=…   a file, for one-to-one file messages
     POST /v1.0/gateway/connections/open        a ticket for the fake Stream gateway (WebSocket)
 
@@ -56,6 +58,10 @@ class FakeDingTalk:
         self.calls: list[Call] = []
         self.groups: set[str] | None = None  # None: the robot is in every group
         self.names: dict[str, str] = {}
+        # the directory: department id → (name, child department ids, member userids), and
+        # each member's details as topapi/v2/user/get answers them (manager_userid, …)
+        self.departments: dict[int, tuple[str, list[int], list[str]]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
         self.expire_in = 7200
         self.token_delay = 0.0  # seconds before answering a token request
         self.flow_controlled: dict[str, int] = {}  # staffId -> times to answer "flow-controlled"
@@ -183,6 +189,24 @@ class FakeDingTalk:
             return 200, {"errcode": 0, "errmsg": "ok"}
         if not self._valid(call.token):
             return 401, {"code": "InvalidAuthentication", "message": "不合法的access_token"}
+        if path in (
+            "/topapi/v2/department/listsubid",
+            "/topapi/v2/department/get",
+            "/topapi/user/listid",
+        ):
+            found = self.departments.get(int(call.body.get("dept_id", -1)))
+            if found is None:
+                return 200, {"errcode": 60003, "errmsg": "部门不存在"}
+            name, children, members = found
+            result = {
+                "/topapi/v2/department/listsubid": {"dept_id_list": children},
+                "/topapi/v2/department/get": {"dept_id": call.body["dept_id"], "name": name},
+                "/topapi/user/listid": {"userid_list": members},
+            }[path]
+            return 200, {"errcode": 0, "result": result}
+        if path == "/topapi/v2/user/get" and str(call.body.get("userid")) in self.users:
+            detail = self.users[str(call.body.get("userid"))]
+            return 200, {"errcode": 0, "result": {"userid": call.body["userid"], **detail}}
         if path == "/topapi/v2/user/get":
             name = self.names.get(str(call.body.get("userid")))
             if name is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.app.clock import Clock
-from bot.core.directory import PERSON, Member, Row, Unmatched, loops, read_rows
+from bot.core.directory import PERSON, Member, Row, Unmatched, loops, merged, read_rows
 from storage.repository import Repository
 
 Lookup = Callable[[str], "str | None"]  # a work e-mail to `PLATFORM:ID`, asked of a platform
@@ -71,9 +71,12 @@ def import_people(
         people[person] = row
         if row.email:
             email_to[row.email] = person
-    members = [_member(person, row, email_to, report) for person, row in people.items()]
-    members = _without_loops(repo, members, people, report)
     before = {m.person: m for m in repo.directory.members()}
+    members = [
+        merged(_member(person, row, email_to, report), before.get(person), row.given)
+        for person, row in people.items()
+    ]
+    members = _without_loops(repo, members, people, report)
     report.unchanged = sum(1 for m in members if before.get(m.person) == m)
     report.added, report.changed = repo.directory.save(members, source="file", now=clock.now())
     report.unmatched.sort(key=lambda u: u.line)

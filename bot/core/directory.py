@@ -54,6 +54,7 @@ class Row:
     manager: str
     department: str
     country: str
+    given: frozenset[str] = frozenset(HEADERS)  # the columns the file has: the others are kept
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,16 @@ def read_rows(table: Iterable[Sequence[object]]) -> tuple[list[Row], list[Unmatc
         else:
             country = got["country"].upper()[:2]
             rows.append(
-                Row(line, person, email, got["name"], got["manager"], got["department"], country)
+                Row(
+                    line,
+                    person,
+                    email,
+                    got["name"],
+                    got["manager"],
+                    got["department"],
+                    country,
+                    frozenset(where),
+                )
             )
     return rows, bad
 
@@ -106,6 +116,14 @@ def _cell(cells: Sequence[object], index: int | None) -> str:
     if index is None or index >= len(cells) or cells[index] is None:
         return ""
     return "".join(ch for ch in str(cells[index]) if ch.isprintable()).strip()[:MAX_FIELD]
+
+
+def merged(row: Member, before: Member | None, given: frozenset[str]) -> Member:
+    """`row` over what was stored: a column the file does not have keeps its stored value."""
+    if before is None:
+        return row
+    kept = {f: getattr(before if f not in given else row, f) for f in HEADERS if f != "person"}
+    return Member(row.person, **kept)
 
 
 def chain(person: str, managers: Mapping[str, str]) -> list[str]:
