@@ -99,6 +99,12 @@ class Assessing:
             names=desk.repo.people.names([person, *(c.nominator for c in cases)]),
         )
 
+    def cases_of(self, actor: str, cycle_id: str | None, person: str) -> dict[int, Case]:
+        """The counted cases about `person` in the review's cycle, by number, as `actor` may
+        read them (their own, or a report's, or everyone's for HR; audited)."""
+        review = self.desk.review(cycle_id)
+        return {c.id: c for c in self._cases(self.desk.access(actor), review, person)}
+
     def _cases(self, access: Access, review: Review, person: str) -> tuple[Case, ...]:
         """Every counted case about `person` in the cycle (a read of another person: audited)."""
         try:

@@ -249,17 +249,13 @@ class ReviewPages:
         calibrating = self.appraisal.calibrating
         found = calibrating.result(viewer.person, None, person)
         review = self.desk.review(None)
-        cases = (
-            self.appraisal.assessing.sheet(viewer.person, None, person, Kind.MANAGER)
-            if viewer.access.is_admin or person in viewer.access.reports
-            else None
-        )
+        cases = self.appraisal.assessing.cases_of(viewer.person, None, person)
         nonconforming = self.desk.repo.reviews.nonconforming(review.cycle_id, [person])
         can_answer = (
             person == viewer.person and review.stage is Stage.RELEASED and found.outcome is None
         )
         return self._page(
-            request, viewer, "result.html", result=found, review=review, sheet=cases,
+            request, viewer, "result.html", result=found, review=review, cases=cases,
             nonconforming=nonconforming, can_answer=can_answer, today=self.desk.today(),
         )  # fmt: skip
 

@@ -250,3 +250,26 @@ def test_forgetting_a_person_erases_their_review_and_keeps_what_they_scored_unde
     assert org.repo.directory.member(MEMBER).manager == ""
     org.service.reading.forget(ADMIN, MEMBER)
     assert appraisal.desk.repo.reviews.assessments(review) == []
+
+
+def test_a_reporting_line_manager_reads_their_reports_evidence_anywhere_audited(
+    org: Runtime,
+) -> None:
+    from bot.app.reading import ReadError
+    from bot.core.permissions import Scope
+
+    reading = org.service.reading
+    sam = reading.access("console:sam")  # manages Olga on the reporting line, no channel
+    assert sam.managed_channels == frozenset() and OTHER in sam.reports
+
+    summary = reading.summary(sam, Scope(person=OTHER), cycle_id="2026Q4")
+
+    assert summary.people[0].total == 2  # both of Olga's cases, in a channel Sam does not manage
+    entry = org.repo.governance.audit_log(limit=1)[0]
+    assert entry.actor == "console:sam" and entry.subjects == (OTHER,)
+    mia = reading.summary(reading.access(MANAGER), Scope(person=OTHER), cycle_id="2026Q4")
+    assert mia.people[0].total == 0  # Mia reads only her channel's cases about Olga: none
+    with pytest.raises(ReadError):  # Bob manages nobody
+        reading.summary(reading.access(MEMBER), Scope(person=OTHER), cycle_id="2026Q4")
+    boss = reading.access(ADMIN)  # indirect reports count too
+    assert {MEMBER, ALICE, MANAGER, OTHER} <= boss.reports

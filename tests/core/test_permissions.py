@@ -27,3 +27,14 @@ EVERYONE, SALES, SUPPORT = Scope(), Scope(channel="console:sales"), Scope(channe
 def test_who_reads_what(access, scope, expected):
     """Members read themselves, managers their channels, admins everything."""
     assert expected == grant_for(access, scope)
+
+
+def test_a_reporting_line_manager_reads_a_report_everywhere_but_not_a_channel_or_a_stranger():
+    from bot.core.permissions import Access, Grant, Scope, grant_for
+
+    sam = Access("slack:SAM", reports=frozenset({"slack:OLGA"}))
+
+    assert grant_for(sam, Scope(person="slack:OLGA")) == Grant(channels=None)
+    assert grant_for(sam, Scope(person="slack:BOB")) is None
+    assert grant_for(sam, Scope(channel="slack:C1")) is None
+    assert grant_for(sam, Scope(person="slack:OLGA", channel="slack:C1")) is None

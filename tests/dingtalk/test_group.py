@@ -112,7 +112,8 @@ def test_a_nomination_counts_on_the_next_workday_but_not_later(world: DingTalkWo
     world.send(world.message(STORY, at=(OTHER,)))
     world.settle()
     assert len(world.evidence()) == 1
-    assert "2026-11-23" in world.answers(private=False)[-1]
+    # the answers go out on a worker pool: the refusal may arrive before the first thanks
+    assert any("2026-11-23" in answer for answer in world.answers(private=False))
 
 
 def test_a_friday_post_still_takes_nominations_over_the_weekend_and_monday(
