@@ -261,6 +261,16 @@ class Reviews(Store):
                 for r in session.exec(query)
             }
 
+    def noticed(self, review: Review, stage: Stage, kind: str) -> set[str]:
+        """Who has had this nudge already (read first, so a tick writes only new ones)."""
+        query = select(ReviewNoticeRow.person).where(
+            col(ReviewNoticeRow.review_id) == review.id,
+            col(ReviewNoticeRow.stage) == stage.value,
+            col(ReviewNoticeRow.kind) == kind,
+        )
+        with self.reading() as session:
+            return set(session.exec(query).all())
+
     def notice_once(
         self, review: Review, person: str, stage: Stage, kind: str, *, now: datetime
     ) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app.calendars import Calendars
@@ -35,6 +35,7 @@ from storage.trust import ERASED_PREFIX
 
 OPERATOR = "cli:"  # `values-bot review …` from the shell (no platform has this prefix)
 REMIND_WORKDAYS = 2  # a reminder goes out this many workdays before a stage is due
+FAR_OFF = timedelta(days=21)  # more than two workdays before anything, Golden Week included
 
 
 class Refused(Exception):
@@ -235,32 +236,36 @@ class Reviews:
 
     def nudge(self, review: Review) -> int:
         """Tell each person concerned that their part is open (once per stage)."""
-        told = 0
-        for person in self.concerned(review):
-            if self.desk.repo.reviews.notice_once(
-                review, person, review.stage, "open", now=self.desk.clock.now()
-            ):
-                self._say(review, person, "open")
-                told += 1
-        return told
+        return self._tell_once(review, self.concerned(review), "open")
 
     def remind(self) -> int:
         """Remind those who have not finished, two workdays before the open stage is due (each
-        person once per stage, by their own calendar); run by every scheduler tick."""
+        person once per stage, by their own calendar); run by every scheduler tick, it reads
+        who was reminded first and writes only the new ones."""
         told, today = 0, self.desk.today()
         for review in self.desk.repo.reviews.every():
             due = review.due()
             if due is None or review.stage is Stage.CALIBRATION or today > due:
                 continue
-            for person in self.concerned(review):
-                workday = self.desk.workday(person)
-                if today < workdays_before(due, REMIND_WORKDAYS, workday):
-                    continue
-                if self.desk.repo.reviews.notice_once(
-                    review, person, review.stage, "remind", now=self.desk.clock.now()
-                ):
-                    self._say(review, person, "remind")
-                    told += 1
+            if today < due - FAR_OFF:
+                continue  # two workdays before it lie later than this by any calendar
+            due_soon = [
+                p
+                for p in self.concerned(review)
+                if today >= workdays_before(due, REMIND_WORKDAYS, self.desk.workday(p))
+            ]
+            told += self._tell_once(review, due_soon, "remind")
+        return told
+
+    def _tell_once(self, review: Review, people: list[str], kind: str) -> int:
+        reviews, told = self.desk.repo.reviews, 0
+        already = reviews.noticed(review, review.stage, kind)
+        for person in people:
+            if person in already:
+                continue
+            if reviews.notice_once(review, person, review.stage, kind, now=self.desk.clock.now()):
+                self._say(review, person, kind)
+                told += 1
         return told
 
     def _say(self, review: Review, person: str, kind: str) -> None:

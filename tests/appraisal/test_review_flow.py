@@ -273,3 +273,20 @@ def test_a_reporting_line_manager_reads_their_reports_evidence_anywhere_audited(
         reading.summary(reading.access(MEMBER), Scope(person=OTHER), cycle_id="2026Q4")
     boss = reading.access(ADMIN)  # indirect reports count too
     assert {MEMBER, ALICE, MANAGER, OTHER} <= boss.reports
+
+
+def test_retention_deletes_a_review_with_its_cycle(org: Runtime) -> None:
+    appraisal = org.service.appraisal
+    appraisal.reviews.open(ADMIN, OPENING)
+    appraisal.assessing.submit(MEMBER, None, MEMBER, Kind.SELF, entries(org))
+    appraisal.assessing.record_nonconforming(MANAGER, None, ALICE, "integrity", 1, STAR)
+    org.service.reading.retention_days = 30
+
+    org.clock.advance(days=60)  # 2027-01-22: Q4 closed 22 days ago, kept
+    org.service.reading.apply_retention()
+    assert org.repo.reviews.get("2026Q4") is not None
+    org.clock.advance(days=30)
+    org.service.reading.apply_retention()
+
+    assert org.repo.reviews.get("2026Q4") is None
+    assert org.repo.reviews.nonconforming("2026Q4") == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -207,5 +208,7 @@ def test_values_web_in_the_group_sends_the_link_one_to_one(world: DingTalkWorld)
     assert group and all("signin?t=" not in str(m.param) for m in group)
     links = [m.param["text"] for m in world.fake.direct_messages(MEMBER)]
     assert len(links) == 2
+    tokens = [re.search(r"/app/signin\?t=(\S+)", text)[1] for text in links]  # type: ignore[index]
     assert all("https://values.example.com/app/signin?t=" in text for text in links)
-    assert links[0].split("t=")[1][:43] != links[1].split("t=")[1][:43]  # a new link each time
+    assert tokens[0] != tokens[1]  # a new link each time
+    assert all(re.fullmatch(r"[0-9a-f]{64}", t) for t in tokens)  # nothing markdown would escape
