@@ -140,6 +140,8 @@ class Assessing:
             raise Refused(Reply("review_not_yours"))
         if review.stage.value != kind.value:
             raise Refused(Reply(f"review_closed_{kind.value}", {"cycle": review.cycle_id}), 400)
+        if desk.repo.directory.member(person) is None:  # nobody's report: no result to hold it
+            raise Refused(Reply("review_not_in_directory", {"person": person}), 400)
         cases = {c.id: c for c in self._cases(desk.access(actor), review, person)}
         against = self._against(review, person)
         given = {e.value_key: e for e in entries}

@@ -290,3 +290,16 @@ def test_retention_deletes_a_review_with_its_cycle(org: Runtime) -> None:
 
     assert org.repo.reviews.get("2026Q4") is None
     assert org.repo.reviews.nonconforming("2026Q4") == []
+
+
+def test_someone_outside_the_directory_cannot_file_an_assessment(org: Runtime) -> None:
+    appraisal = org.service.appraisal
+    appraisal.reviews.open(ADMIN, OPENING)
+
+    with pytest.raises(Refused) as refused:
+        appraisal.assessing.submit(
+            "console:stranger", None, "console:stranger", Kind.SELF, entries(org)
+        )
+
+    assert refused.value.reply.key == "review_not_in_directory"
+    assert org.repo.reviews.assessments(appraisal.desk.review(None)) == []
