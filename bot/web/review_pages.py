@@ -52,6 +52,8 @@ def assess_href(person: str) -> str:
 
 
 class ReviewPages:
+    """The appraisal's GET pages and POST forms (see the module's list)."""
+
     def __init__(self, web: WebApp, appraisal: Appraisal) -> None:
         self.web, self.appraisal = web, appraisal
         self.desk = appraisal.desk
