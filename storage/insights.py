@@ -22,6 +22,7 @@ from storage.tables import (
     ParticipantRow,
     SubscriptionRow,
     TallyChannelRow,
+    TallyCriterionRow,
     TallyDayRow,
     TallyLevelRow,
     TallyPersonRow,
@@ -34,6 +35,7 @@ T_DAY: Table = TallyDayRow.__table__  # type: ignore[attr-defined]
 T_PERSON: Table = TallyPersonRow.__table__  # type: ignore[attr-defined]
 T_LEVEL: Table = TallyLevelRow.__table__  # type: ignore[attr-defined]
 T_CHANNEL: Table = TallyChannelRow.__table__  # type: ignore[attr-defined]
+T_CRITERION: Table = TallyCriterionRow.__table__  # type: ignore[attr-defined]
 
 
 def tallied_quarter(selection: EvidenceFilter) -> str | None:
@@ -83,6 +85,32 @@ class Insights(Store):
             by_role = {role: int(n) for role, n in connection.execute(people)}
             cases, active = connection.execute(channels).one()
         return Figures(int(cases), by_role.get("r", 0), by_role.get("e", 0), int(active))
+
+    def criteria_with_cases(
+        self, selection: EvidenceFilter, people: list[str]
+    ) -> dict[str, set[str]]:
+        """Per person, the criteria with at least one counted case in the selection (the
+        evidence ceiling's input), read from the tallies for a whole quarter."""
+        quarter = tallied_quarter(selection)
+        found: dict[str, set[str]] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(people), 500):
+                chunk = people[start : start + 500]
+                if quarter is not None:
+                    t = T_CRITERION.c
+                    query = sa_select(t.nominee, t.criterion_key).where(
+                        t.quarter == quarter, t.cases > 0, t.nominee.in_(chunk)
+                    )
+                else:
+                    c = EVIDENCE.c
+                    query = (
+                        sa_select(c.nominee, c.criterion_key)
+                        .where(*selection.clauses(), c.nominee.in_(chunk))
+                        .distinct()
+                    )
+                for person, key in connection.execute(query):
+                    found.setdefault(person, set()).add(key)
+        return found
 
     def per_day(self, selection: EvidenceFilter) -> dict[date, int]:
         if tallied_quarter(selection) is not None:

@@ -22,7 +22,6 @@ from bot.core.ceiling import evidence_ceiling
 from bot.core.cycles import previous_cycle
 from bot.core.directory import Member
 from bot.core.messages import Reply
-from bot.core.permissions import Scope
 from bot.core.review import (
     Adjustment,
     Answer,
@@ -34,6 +33,7 @@ from bot.core.review import (
     add_workdays,
     appeal_open,
 )
+from storage.evidence import EvidenceFilter
 
 MAX_TEXT = 2000
 
@@ -132,7 +132,7 @@ class Calibrating:
 
     def _outliers(self, actor: str, review: Review, results: list[Result]) -> list[Outlier]:
         desk = self.desk
-        ceilings = self._ceilings(actor, review)
+        ceilings = self._ceilings(review, [r.person for r in results])
         before = self._previous_finals(review, [r.member for r in results])
         found: list[Outlier] = []
         for r in results:
@@ -148,27 +148,30 @@ class Calibrating:
                 found += outliers_of(r.person, value.key, scores)
         return found
 
-    def _ceilings(self, actor: str, review: Review) -> dict[str, dict[str, float]]:
-        """The evidence ceiling of everyone per value, non-conforming cases counted."""
+    def _ceilings(self, review: Review, people: list[str]) -> dict[str, dict[str, float]]:
+        """The evidence ceiling of each person per value, non-conforming cases counted (the
+        calibration itself is the audited read)."""
         desk = self.desk
-        summary = desk.reading.summary(
-            desk.access(actor), Scope(), cycle_id=review.cycle_id, action="review_calibration"
-        )
+        cycle = desk.cycle(review.cycle_id)
+        selection = EvidenceFilter(starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+        with_cases = desk.repo.insights.criteria_with_cases(selection, people)
         against: dict[tuple[str, str], dict[int, int]] = {}
-        for case in desk.repo.reviews.nonconforming(review.cycle_id):
+        for case in desk.repo.reviews.nonconforming(review.cycle_id, people):
             levels = against.setdefault((case.person, case.value_key), {})
             levels[case.level] = levels.get(case.level, 0) + 1
         ceilings: dict[str, dict[str, float]] = {}
-        for person in summary.people:
-            mine = ceilings.setdefault(person.person, {})
-            for held in person.values:
-                value = desk.rubric.value(held.value_key)
-                if value is None:
-                    continue
-                missing = set(held.levels_without_evidence) | set(held.levels_holding_unless)
-                conforming = {c.level: 0 if c.level in missing else 1 for c in value.criteria}
-                nonconforming = against.get((person.person, value.key), {})
-                mine[value.key] = float(evidence_ceiling(value, conforming, nonconforming))
+        for person in people:
+            keys = with_cases.get(person, set())
+            ceilings[person] = {
+                value.key: float(
+                    evidence_ceiling(
+                        value,
+                        {c.level: int(c.key in keys) for c in value.criteria},
+                        against.get((person, value.key), {}),
+                    )
+                )
+                for value in desk.rubric.values
+            }
         return ceilings
 
     def _previous_finals(self, review: Review, people: list[Member]) -> dict[str, dict[str, float]]:
