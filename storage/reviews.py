@@ -4,7 +4,7 @@ people's answers, and the nudges already sent."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from storage.tables import (
     AdjustmentRow,
     AssessmentRow,
     NonconformingRow,
+    NoticeRow,
     ReviewAnswerRow,
     ReviewNoticeRow,
     ReviewRow,
@@ -271,19 +272,43 @@ class Reviews(Store):
         with self.reading() as session:
             return set(session.exec(query).all())
 
-    def notice_once(
-        self, review: Review, person: str, stage: Stage, kind: str, *, now: datetime
-    ) -> bool:
-        """Whether this nudge is new (and now taken): each goes out once, whoever asks."""
+    def announce(
+        self,
+        review: Review,
+        kind: str,
+        messages: Mapping[str, tuple[str, Mapping[str, Any]]],
+        *,
+        now: datetime,
+    ) -> list[str]:
+        """Queue each person's message (template key, context) in the outbox, once per review,
+        stage and kind: the nudge taken and the message queued in one transaction, so a crash
+        loses neither and a second replica sends nothing twice. Returns who was new."""
         table = ReviewNoticeRow.__table__  # type: ignore[attr-defined]
+        people, new = sorted(messages), []
         with self.writing() as session:
-            statement = (
-                self.insert(table)
-                .values(review_id=review.id, person=person, stage=stage.value, kind=kind, at=now)
-                .on_conflict_do_nothing()
-                .returning(table.c.review_id)
-            )
-            return session.execute(statement).scalar_one_or_none() is not None
+            for start in range(0, len(people), 1_000):
+                rows = [
+                    {
+                        "review_id": review.id,
+                        "person": p,
+                        "stage": review.stage.value,
+                        "kind": kind,
+                        "at": now,
+                    }
+                    for p in people[start : start + 1_000]
+                ]
+                taken = session.execute(
+                    self.insert(table)
+                    .values(rows)
+                    .on_conflict_do_nothing()
+                    .returning(table.c.person)
+                )
+                new += list(taken.scalars())
+            for person in new:
+                key, context = messages[person]
+                text = json.dumps(dict(context), ensure_ascii=False, default=list)
+                session.add(NoticeRow(person=person, key=key, context=text, created_at=now))
+        return new
 
     # ---- erasure and retention --------------------------------------------------------
 

@@ -116,7 +116,11 @@ class Desk:
 
     def workday(self, person: str) -> Callable[[date], bool]:
         member = self.repo.directory.member(person)
-        country = (member.country if member else "") or "CN"
+        return self.calendar(member.country if member else "")
+
+    def calendar(self, country: str) -> Callable[[date], bool]:
+        """Whether a day is a workday in a country's calendar (CN when not said)."""
+        country = country or "CN"
         return lambda day: self.calendars.is_workday(day, country)
 
     def hr(self) -> list[str]:
@@ -249,34 +253,36 @@ class Reviews:
                 continue
             if today < due - FAR_OFF:
                 continue  # two workdays before it lie later than this by any calendar
+            countries = {m.person: m.country for m in self.desk.members()}
             due_soon = [
                 p
                 for p in self.concerned(review)
-                if today >= workdays_before(due, REMIND_WORKDAYS, self.desk.workday(p))
+                if today
+                >= workdays_before(due, REMIND_WORKDAYS, self.desk.calendar(countries.get(p, "")))
             ]
             told += self._tell_once(review, due_soon, "remind")
         return told
 
     def _tell_once(self, review: Review, people: list[str], kind: str) -> int:
-        reviews, told = self.desk.repo.reviews, 0
+        reviews = self.desk.repo.reviews
         already = reviews.noticed(review, review.stage, kind)
-        for person in people:
-            if person in already:
-                continue
-            if reviews.notice_once(review, person, review.stage, kind, now=self.desk.clock.now()):
-                self._say(review, person, kind)
-                told += 1
-        return told
+        countries = {m.person: m.country for m in self.desk.members()}
+        messages = {
+            p: self._message(review, countries.get(p, ""), kind) for p in people if p not in already
+        }
+        if not messages:
+            return 0
+        return len(reviews.announce(review, kind, messages, now=self.desk.clock.now()))
 
-    def _say(self, review: Review, person: str, kind: str) -> None:
+    def _message(self, review: Review, country: str, kind: str) -> tuple[str, dict[str, object]]:
+        """The template and context of a nudge; the sign-in link is made when it is sent."""
         due = review.due()
         context: dict[str, object] = {
             "cycle": review.cycle_id,
             "due": due.isoformat() if due else "",
         }
         if review.stage is Stage.RELEASED:
-            workday = self.desk.workday(person)
             released = review.released_on or self.desk.today()
-            ends = add_workdays(released, review.appeal_workdays, workday)
+            ends = add_workdays(released, review.appeal_workdays, self.desk.calendar(country))
             context["due"] = ends.isoformat()
-        self.desk.tell(person, f"review_{kind}_{review.stage.value}", **context)
+        return f"review_{kind}_{review.stage.value}", {**context, "sign_in": True}

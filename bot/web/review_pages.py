@@ -39,6 +39,8 @@ from bot.core.review import Kind, Stage
 if TYPE_CHECKING:
     from bot.web.app import Viewer, WebApp
 
+SCORES_PAGE = 100  # people per page of calibration's scores
+OUTLIERS_SHOWN = 300  # the outliers listed (their count is always said)
 Page = Callable[[Request, "Viewer"], Response]
 Form = Callable[[Request, "Viewer", dict[str, str]], Response]
 
@@ -291,6 +293,10 @@ class ReviewPages:
             media_type=media,
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
+
+
+def _page_number(text: str) -> int:
+    return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
 
 
 def _plain(text: str, limit: int = 96) -> str:

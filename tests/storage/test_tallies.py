@@ -249,3 +249,19 @@ def test_retention_deletes_in_small_transactions_and_the_tallies_follow(repo: Re
     assert tallied(repo) == recount(repo)
     assert newest_days(repo, tallied=True) == newest_days(repo, tallied=False)
     assert sum(tallied(repo)["day"].values()) == 1
+
+
+@pytest.mark.parametrize(
+    "then",
+    [("purge", DAYS[0]), ("delete", PLACES[0], "m1"), ("erase", "console:b"), ("hide", 1)],
+)
+def test_a_reply_with_several_cases_is_counted_once_whatever_a_statement_takes(repo, then):
+    """Hypothesis found it: one message naming three people, then retention (one DELETE of
+    all three rows) took the reply off three times on PostgreSQL."""
+    _start(repo)
+    nominees = ["console:a", "console:b", "console:c"]
+    _apply(repo, ("record", PLACES[0], "m1", nominees, "console:d", CRITERIA[0], DAYS[0], False))
+
+    _apply(repo, then)
+
+    assert tallied(repo) == recount(repo)
