@@ -232,10 +232,27 @@ class ReviewPages:
     # ---- calibration, results, appeals -------------------------------------------------------
 
     def calibration(self, request: Request, viewer: Viewer) -> Response:
+        """The distribution and the outliers whole; the scores a page at a time, by department
+        when one is picked, highest total first."""
         calibration = self.appraisal.calibrating.calibration(viewer.person, None)
+        query = request.query_params
+        department = _plain(query.get("department", ""), 200)
+        results = [
+            r
+            for r in calibration.results
+            if not department or (r.member.department or "—") == department
+        ]
+        results.sort(key=lambda r: (-r.total, r.member.name or r.person))
+        pages = max(1, -(-len(results) // SCORES_PAGE))
+        page = min(pages, _page_number(query.get("page", "1")))
+        listed = {r.person for r in results}
+        outliers = [o for o in calibration.outliers if o.person in listed]
         return self._page(
-            request, viewer, "calibration.html", c=calibration, names=calibration.names
-        )
+            request, viewer, "calibration.html", c=calibration, names=calibration.names,
+            shown_results=results[(page - 1) * SCORES_PAGE : page * SCORES_PAGE],
+            everyone=len(results), page=page, pages=pages, department=department,
+            outliers=outliers[:OUTLIERS_SHOWN], more_outliers=max(0, len(outliers) - OUTLIERS_SHOWN),
+        )  # fmt: skip
 
     def adjust(self, request: Request, viewer: Viewer, fields: dict[str, str]) -> Response:
         self.appraisal.calibrating.adjust(

@@ -184,3 +184,26 @@ def test_the_export_holds_every_figure_and_defuses_formulas(org: Site) -> None:
     )
     assert rt.repo.reviews.get("2026Q4").stage is Stage.CALIBRATION
     assert OTHER not in {r["person"] for r in rows}  # no manager score: not in the export
+
+
+def test_calibration_can_be_read_one_department_at_a_time(org: Site) -> None:
+    from bot.app.assessing import Entry
+
+    rt = org.runtime
+    appraisal = rt.service.appraisal
+    appraisal.reviews.open(ADMIN, OPENING)
+    appraisal.reviews.advance(ADMIN, None)
+    scores_of = [Entry(v.key, 2) for v in rt.rubric.values]
+    assert appraisal.assessing.submit(MANAGER, None, MEMBER, Kind.MANAGER, scores_of) == []
+    assert appraisal.assessing.submit("console:sam", None, OTHER, Kind.MANAGER, scores_of) == []
+    appraisal.reviews.advance(ADMIN, None)
+    hr = org.client(ADMIN)
+
+    everyone = hr.get("/app/review/calibration").text
+    sales = hr.get("/app/review/calibration", params={"department": "Sales"}).text
+
+    assert "Bob Li" in everyone and "Olga Wu" in everyone
+    assert (
+        "Olga Wu" in sales.split('id="scores"')[1] and "Bob Li" not in sales.split('id="scores"')[1]
+    )
+    assert hr.get("/app/review/calibration", params={"page": "99999999"}).status_code == 200
