@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, delete, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from bot.core.directory import Member
 from storage.store import Store
 from storage.tables import DirectoryRow
+
+DIRECTORY: Table = DirectoryRow.__table__  # type: ignore[attr-defined]
 
 
 class Directory(Store):
@@ -42,9 +45,12 @@ class Directory(Store):
         return added, changed
 
     def members(self) -> list[Member]:
-        with self.reading() as session:
-            rows = session.exec(select(DirectoryRow).order_by(col(DirectoryRow.person))).all()
-            return [_member(row) for row in rows]
+        """Everyone, as plain rows through the driver (an organisation's 20,000)."""
+        d = DIRECTORY.c
+        query = sa_select(d.person, d.name, d.email, d.manager, d.department, d.country)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(d.person)).cursor.fetchall()
+        return [Member(*row) for row in rows]
 
     def member(self, person: str) -> Member | None:
         with self.reading() as session:

@@ -108,7 +108,7 @@ class Insights(Store):
                         .where(*selection.clauses(), c.nominee.in_(chunk))
                         .distinct()
                     )
-                for person, key in connection.execute(query):
+                for person, key in connection.execute(query).cursor.fetchall():
                     found.setdefault(person, set()).add(key)
         return found
 
