@@ -108,7 +108,9 @@ def run(url: str) -> dict[str, Any]:
     migrate.upgrade(engine)
     repo = Repository.on(engine)
     clock = FakeClock(NOW)
-    runtime = build(Settings(database_url=url, locale="en", admins=frozenset({HR})), clock=clock, repo=repo)
+    runtime = build(
+        Settings(database_url=url, locale="en", admins=frozenset({HR})), clock=clock, repo=repo
+    )
     started = time.perf_counter()
     _fill(repo, runtime.rubric)
     appraisal = runtime.service.appraisal
@@ -122,7 +124,9 @@ def run(url: str) -> dict[str, Any]:
     app = web_app(runtime, "http://bench")
     cookies = {}
     for who in (HR, person(1)):
-        signed = runtime.service.signin.spend(runtime.service.signin.link(who).split("t=")[1], locale="en")
+        signed = runtime.service.signin.spend(
+            runtime.service.signin.link(who).split("t=")[1], locale="en"
+        )
         assert signed is not None
         cookies[who] = signed.cookie
     pages = {
@@ -135,21 +139,29 @@ def run(url: str) -> dict[str, Any]:
     for name, (who, path, query) in pages.items():
         status, size = _asgi_get(app, path, query, cookies[who])
         assert status == 200, (name, status)
-        results[name] = _timed(lambda who=who, path=path, query=query: _asgi_get(app, path, query, cookies[who]))
+        results[name] = _timed(
+            lambda who=who, path=path, query=query: _asgi_get(app, path, query, cookies[who])
+        )
         results[name]["bytes"] = size
 
     def export() -> None:
         _, columns, body = review_export.rows(appraisal.calibrating, HR, "2026Q3")
-        review_export.as_bytes("csv", runtime.templates, runtime.rubric, "Asia/Shanghai", columns, body)
+        review_export.as_bytes(
+            "csv", runtime.templates, runtime.rubric, "Asia/Shanghai", columns, body
+        )
 
     results["export_csv"] = _timed(export, 5)
     raw = engine.raw_connection()
 
     def reference() -> None:
         cursor = raw.cursor()
-        cursor.execute(f"SELECT person, kind, value_key, score FROM assessment WHERE review_id = {review.id}")
+        cursor.execute(
+            f"SELECT person, kind, value_key, score FROM assessment WHERE review_id = {review.id}"
+        )
         cursor.fetchall()
-        cursor.execute("SELECT nominee, criterion_key FROM tally_criterion WHERE quarter = '2026Q3' AND cases > 0")
+        cursor.execute(
+            "SELECT nominee, criterion_key FROM tally_criterion WHERE quarter = '2026Q3' AND cases > 0"
+        )
         cursor.fetchall()
 
     results["reference_reads"] = _timed(reference, 10)
@@ -158,18 +170,24 @@ def run(url: str) -> dict[str, Any]:
     return results
 
 
-def main() -> None:
+def run_all(postgres: str | None) -> dict[str, Any]:
+    """SQLite in a fresh file; PostgreSQL in a fresh `bench_review` schema when given."""
     with tempfile.TemporaryDirectory() as folder:
-        results = {"sqlite": run(f"sqlite:///{folder}/review.db")}
-    if len(sys.argv) > 1:
-        admin = make_engine(sys.argv[1])
+        results: dict[str, Any] = {"sqlite": run(f"sqlite:///{folder}/review.db")}
+    results["postgresql"] = None
+    if postgres:
+        admin = make_engine(postgres)
         with admin.begin() as connection:
             connection.execute(text("DROP SCHEMA IF EXISTS bench_review CASCADE"))
             connection.execute(text("CREATE SCHEMA bench_review"))
         admin.dispose()
-        separator = "&" if "?" in sys.argv[1] else "?"
-        results["postgresql"] = run(f"{sys.argv[1]}{separator}options=-csearch_path%3Dbench_review")
-    print(json.dumps(results, indent=2))
+        separator = "&" if "?" in postgres else "?"
+        results["postgresql"] = run(f"{postgres}{separator}options=-csearch_path%3Dbench_review")
+    return results
+
+
+def main() -> None:
+    print(json.dumps(run_all(sys.argv[1] if len(sys.argv) > 1 else None), indent=2))
 
 
 if __name__ == "__main__":

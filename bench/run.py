@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import fanout, footprint, ingest, suggest, summaries, web
+from bench import fanout, footprint, ingest, review, suggest, summaries, web
 from bench.common import DATA, ROOT, machine
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -66,6 +66,8 @@ def collect(quick: bool, postgres: str | None) -> dict[str, Any]:
         results["web_postgresql"] = web.run(backend)
     else:
         results["postgresql"] = results["web_postgresql"] = None
+    print("the appraisal at 20,000 people…", flush=True)
+    results["review"] = review.run_all(postgres if postgres and _reachable(postgres) else None)
     results["seconds"] = time.perf_counter() - started
     results["at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return results
@@ -146,6 +148,59 @@ def _web_rows(r: dict[str, Any]) -> list[str]:
             lines.append(
                 f"| {title} | {page['p95_ms']:.1f} ms | {page['median_ms']:.1f} ms | "
                 f"{reference} | < 200 ms p95 | {_mark(page['p95_ms'] < 200)} |"
+            )
+        lines.append("")
+    return lines
+
+
+_REVIEW = {
+    # key: (what, target in ms, the target as said)
+    "calibration": (
+        "Calibration: distribution, outliers, first 100 scores (20,000 people)",
+        2000,
+        "< 2 s p95",
+    ),
+    "calibration_department": ("Calibration of one department (500 people)", 2000, "< 2 s p95"),
+    "review_hr": ("HR's review page", 200, "< 200 ms p95"),
+    "assess_form": ("A manager's assessment form", 200, "< 200 ms p95"),
+    "export_csv": ("Export of the review, 20,000 rows (CSV)", 15000, "< 15 s"),
+}
+
+
+def review_rows(r: dict[str, Any]) -> list[str]:
+    lines = [
+        "## The appraisal at 20,000 people",
+        "",
+        "Command: `python -m bench.review [POSTGRES_URL]` (part of `make bench`). A directory of",
+        "20,000 people (a manager for every eight, 40 departments), the quarter's evidence as the",
+        "tallies hold it (each person's levels with a case, about 300,000 rows), a review in",
+        "calibration with a self and a manager assessment of every value of everyone (240,000",
+        "scores). Pages timed through the ASGI app as above (30 requests after 3 untimed); the",
+        "export through the same code as `values-bot review export`. Reference: the two reads any",
+        "calibration must make (every score of the review; every person's levels with a case)",
+        "through the bare driver.",
+        "",
+    ]
+    for name in ("sqlite", "postgresql"):
+        w = (r.get("review") or {}).get(name)
+        label = "SQLite" if name == "sqlite" else "PostgreSQL"
+        if not w:
+            lines += [f"### {label}", "", "Not run.", ""]
+            continue
+        ref = w["reference_reads"]
+        lines += [
+            f"### {label}",
+            "",
+            f"Reference reads: {ref['p95_ms']:.0f} ms p95 (median {ref['median_ms']:.0f} ms).",
+            "",
+            "| Measure | p95 | median | Target | |",
+            "|---|---|---|---|---|",
+        ]
+        for key, (title, target, said) in _REVIEW.items():
+            x = w[key]
+            lines.append(
+                f"| {title} | {x['p95_ms']:.0f} ms | {x['median_ms']:.0f} ms | {said} | "
+                f"{_mark(x['p95_ms'] < target)} |"
             )
         lines.append("")
     return lines
@@ -246,6 +301,7 @@ def render(r: dict[str, Any]) -> str:
             "",
         ]
     lines += _web_rows(r)
+    lines += review_rows(r)
     lines += [
         "## Raw results",
         "",

@@ -207,3 +207,32 @@ def test_calibration_can_be_read_one_department_at_a_time(org: Site) -> None:
         "Olga Wu" in sales.split('id="scores"')[1] and "Bob Li" not in sales.split('id="scores"')[1]
     )
     assert hr.get("/app/review/calibration", params={"page": "99999999"}).status_code == 200
+
+
+def test_every_review_route_wants_a_session_and_every_form_its_csrf_token(org: Site) -> None:
+    from starlette.routing import Route
+
+    from bot.web.review_pages import ReviewPages
+
+    open_review(org.client(ADMIN))
+    routes = [
+        r
+        for r in ReviewPages(None, org.runtime.service.appraisal).routes()  # type: ignore[arg-type]
+        if isinstance(r, Route)
+    ]
+    stranger, hr = org.client(), org.client(ADMIN)
+    before = org.runtime.repo.governance.audit_log(limit=1)[0].id
+    for route in routes:
+        path = route.path.replace("{person:path}", MEMBER)
+        for method in route.methods or ():
+            if method == "HEAD":
+                continue
+            assert stranger.request(method, path).status_code == 401, (method, path)
+            if method == "POST":
+                forged = hr.post(path, data={"cycle": "2026Q4", "person": MEMBER, "reason": "x"})
+                assert forged.status_code == 403, path
+    assert org.runtime.repo.reviews.get("2026Q4").stage is Stage.SELF
+    assert all(
+        e.id <= before or e.action.startswith("web")
+        for e in org.runtime.repo.governance.audit_log(limit=20)
+    )
