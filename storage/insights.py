@@ -90,26 +90,27 @@ class Insights(Store):
         self, selection: EvidenceFilter, people: list[str]
     ) -> dict[str, set[str]]:
         """Per person, the criteria with at least one counted case in the selection (the
-        evidence ceiling's input), read from the tallies for a whole quarter."""
+        evidence ceiling's input), read from the tallies for a whole quarter. Many people are
+        read in one pass over the cycle and kept when wanted (the tallies' key leads with the
+        criterion, so a list of people would be a scan per chunk)."""
         quarter = tallied_quarter(selection)
+        if quarter is not None:
+            t = T_CRITERION.c
+            every = sa_select(t.nominee, t.criterion_key).where(t.quarter == quarter, t.cases > 0)
+        else:
+            c = EVIDENCE.c
+            every = sa_select(c.nominee, c.criterion_key).where(*selection.clauses()).distinct()
+        wanted = set(people)
         found: dict[str, set[str]] = {}
         with self.engine.connect() as connection:
-            for start in range(0, len(people), 500):
-                chunk = people[start : start + 500]
-                if quarter is not None:
-                    t = T_CRITERION.c
-                    query = sa_select(t.nominee, t.criterion_key).where(
-                        t.quarter == quarter, t.cases > 0, t.nominee.in_(chunk)
-                    )
-                else:
-                    c = EVIDENCE.c
-                    query = (
-                        sa_select(c.nominee, c.criterion_key)
-                        .where(*selection.clauses(), c.nominee.in_(chunk))
-                        .distinct()
-                    )
-                for person, key in connection.execute(query).cursor.fetchall():
-                    found.setdefault(person, set()).add(key)
+            if len(people) > 500 or quarter is not None:
+                rows = connection.execute(every).cursor.fetchall()
+            else:
+                nominee = every.selected_columns[0]
+                rows = connection.execute(every.where(nominee.in_(people))).cursor.fetchall()
+        for person, key in rows:
+            if person in wanted:
+                found.setdefault(person, set()).add(key)
         return found
 
     def per_day(self, selection: EvidenceFilter) -> dict[date, int]:

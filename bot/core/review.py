@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.core.appraisal import Citation, Written
 
@@ -118,9 +119,9 @@ def appeal_open(
     return today <= add_workdays(released_on, workdays, is_workday)
 
 
-@dataclass(frozen=True)
-class Assessed:
-    """One value's score in an assessment, with the cases it cites."""
+class Assessed(NamedTuple):
+    """One value's score in an assessment, with the cases it cites (a named tuple: a review of
+    20,000 people reads 240,000 of them)."""
 
     person: str
     kind: Kind

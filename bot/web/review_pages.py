@@ -234,9 +234,9 @@ class ReviewPages:
     def calibration(self, request: Request, viewer: Viewer) -> Response:
         """The distribution and the outliers whole; the scores a page at a time, by department
         when one is picked, highest total first."""
-        calibration = self.appraisal.calibrating.calibration(viewer.person, None)
         query = request.query_params
         department = _plain(query.get("department", ""), 200)
+        calibration = self.appraisal.calibrating.calibration(viewer.person, None, department)
         results = [
             r
             for r in calibration.results
