@@ -11,6 +11,7 @@
     GET  /app/audit                 admins: the audit log, filtered
     POST /app/export                admins (xlsx, CSV) and managers (xlsx of their channels)
     POST /app/lang, /app/signout    the language switch; signing out
+    …    /app/review/…              the appraisal (bot.web.review_pages)
 
 Pages read through the same services as chat (`Insights` over `Reading`): no SQL here.
 Every POST but the sign-in carries the session's CSRF token.
