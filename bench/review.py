@@ -138,6 +138,7 @@ def run(url: str) -> dict[str, Any]:
     }
     results: dict[str, Any] = {"people": PEOPLE, "fill_s": filled}
     for name, (who, path, query) in pages.items():
+        print(f"  {url.split(':', 1)[0]}: {name}…", file=sys.stderr, flush=True)
         status, size = _asgi_get(app, path, query, cookies[who])
         assert status == 200, (name, status)
         results[name] = _timed(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from bot.core.directory import Member
+from bot.core.directory import MAX_CHAIN, Member
 from storage.store import Store
 from storage.tables import DirectoryRow
 
@@ -62,6 +62,42 @@ class Directory(Store):
         with self.reading() as session:
             rows = session.exec(select(DirectoryRow.person, DirectoryRow.manager)).all()
             return dict(rows)
+
+    def reports(self, manager: str) -> frozenset[str]:
+        """Everyone below `manager` on the reporting lines, direct and indirect: one recursive
+        read down the manager index (a loop or a very deep line ends the walk)."""
+        query = text(
+            "WITH RECURSIVE below(person, depth) AS ("
+            " SELECT person, 1 FROM directory WHERE manager = :manager"
+            " UNION SELECT d.person, b.depth + 1 FROM directory d JOIN below b"
+            " ON d.manager = b.person WHERE b.depth < :deepest)"
+            " SELECT DISTINCT person FROM below WHERE person <> :manager"
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query, {"manager": manager, "deepest": MAX_CHAIN})
+            return frozenset(row[0] for row in rows)
+
+    def direct_reports(self, manager: str) -> list[Member]:
+        d = DIRECTORY.c
+        query = sa_select(d.person, d.name, d.email, d.manager, d.department, d.country)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.where(d.manager == manager).order_by(d.person))
+            return [Member(*row) for row in rows]
+
+    def chain(self, person: str) -> list[str]:
+        """`person`'s managers, nearest first: one indexed lookup a level."""
+        found: list[str] = []
+        current = person
+        with self.engine.connect() as connection:
+            while len(found) < MAX_CHAIN:
+                boss = connection.execute(
+                    sa_select(DIRECTORY.c.manager).where(DIRECTORY.c.person == current)
+                ).scalar()
+                if not boss or boss == person or boss in found:
+                    break
+                found.append(boss)
+                current = boss
+        return found
 
     def by_email(self, emails: Iterable[str]) -> dict[str, str]:
         wanted = sorted({e.casefold() for e in emails if e})

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from bot.app.clock import Clock
 from bot.core.commands import Command
 from bot.core.cycles import Cycle, current_cycle, resolve_cycle, retention_boundary
-from bot.core.directory import reports
 from bot.core.messages import Reply
 from bot.core.model import CaseState, EvidenceRecord
 from bot.core.permissions import Access, Grant, Scope, grant_for
@@ -112,7 +111,7 @@ class Reading:
         extra = frozenset().union(*(source(person) for source in self.role_sources))
         if extra - access.managed_channels:
             access = replace(access, managed_channels=access.managed_channels | extra)
-        below = reports(person, self.repo.directory.managers())
+        below = self.repo.directory.reports(person)
         return replace(access, reports=below) if below else access
 
     def cycle(self, cycle_id: str | None) -> Cycle:

@@ -18,7 +18,7 @@ from bot.app.calendars import Calendars
 from bot.app.reading import ReadError, Reading
 from bot.core.calibration import default_guidance, parse_guidance
 from bot.core.cycles import Cycle
-from bot.core.directory import Member, chain
+from bot.core.directory import Member
 from bot.core.messages import Reply
 from bot.core.permissions import Access
 from bot.core.review import (
@@ -108,11 +108,8 @@ class Desk:
     def members(self) -> list[Member]:
         return [m for m in self.repo.directory.members() if not m.person.startswith(ERASED_PREFIX)]
 
-    def managers(self) -> dict[str, str]:
-        return self.repo.directory.managers()
-
     def chain(self, person: str) -> list[str]:
-        return chain(person, self.managers())
+        return self.repo.directory.chain(person)
 
     def workday(self, person: str) -> Callable[[date], bool]:
         member = self.repo.directory.member(person)
@@ -224,6 +221,8 @@ class Reviews:
         """Who has work in the open stage and has not done it (self, manager), or everyone with
         a result (released); HR in calibration."""
         desk = self.desk
+        if review.stage is Stage.CALIBRATION:
+            return self.desk.hr()
         members = desk.members()
         if review.stage is Stage.SELF:
             done = {a.person for a in desk.repo.reviews.assessments(review, kind=Kind.SELF)}
@@ -231,8 +230,6 @@ class Reviews:
         if review.stage is Stage.MANAGER:
             done = {a.person for a in desk.repo.reviews.assessments(review, kind=Kind.MANAGER)}
             return sorted({m.manager for m in members if m.manager and m.person not in done})
-        if review.stage is Stage.CALIBRATION:
-            return self.desk.hr()
         if review.stage is Stage.RELEASED:
             scored = {a.person for a in desk.repo.reviews.assessments(review, kind=Kind.MANAGER)}
             return sorted(scored)

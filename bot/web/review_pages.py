@@ -142,7 +142,7 @@ class ReviewPages:
         review = reviews[0] if reviews else None
         access = viewer.access
         me = desk.repo.directory.member(viewer.person)
-        reports = [m for m in desk.members() if m.manager == viewer.person]
+        reports = desk.repo.directory.direct_reports(viewer.person)
         context: dict[str, Any] = {
             "review": review,
             "me": me,

@@ -303,3 +303,27 @@ def test_someone_outside_the_directory_cannot_file_an_assessment(org: Runtime) -
 
     assert refused.value.reply.key == "review_not_in_directory"
     assert org.repo.reviews.assessments(appraisal.desk.review(None)) == []
+
+
+def test_the_database_walks_reporting_lines_as_the_core_does(repo) -> None:  # type: ignore[no-untyped-def]
+    """The recursive read (every page asks who is below its reader) against the core's walk,
+    on lines with a loop and a self-manager."""
+    import random
+    from datetime import UTC, datetime
+
+    from bot.core.directory import Member, chain, reports
+    from storage import migrate
+
+    migrate.upgrade(repo.engine)
+    rng = random.Random(7)
+    people = [f"console:p{i}" for i in range(60)]
+    managers = {p: rng.choice(["", *people[: max(1, i)]]) for i, p in enumerate(people)}
+    managers[people[5]], managers[people[6]] = people[6], people[5]  # a loop
+    managers[people[7]] = people[7]
+    repo.directory.save(
+        [Member(p, manager=m) for p, m in managers.items()], source="file", now=datetime.now(UTC)
+    )
+
+    for person in people:
+        assert repo.directory.reports(person) == reports(person, managers) - {person}, person
+        assert repo.directory.chain(person) == chain(person, managers), person
