@@ -21,7 +21,7 @@ def test_web_link_gives_the_operator_a_link_and_is_audited(cli, sqlite_url, monk
         cli("web", "link", "--user", "carol")
 
     assert code == 0
-    assert re.fullmatch(r"https://values\.example\.com/app/signin\?t=[\w-]{43}\n", out)
+    assert re.fullmatch(r"https://values\.example\.com/app/signin\?t=[0-9a-f]{64}\n", out)
     assert refused.value.code == 2  # not PLATFORM:ID
     rt = build(Settings(database_url=sqlite_url))
     entry = rt.repo.governance.audit_log(limit=1)[0]
