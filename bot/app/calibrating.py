@@ -143,7 +143,6 @@ class Calibrating:
             organisation=distribution(totals, bands),
             departments={d: distribution(t, bands) for d, t in sorted(by_department.items())},
             outliers=self._outliers(
-                actor,
                 review,
                 [
                     r
@@ -156,7 +155,7 @@ class Calibrating:
         desk.audit(actor, "review_calibration", review, sorted(totals))
         return calibration
 
-    def _outliers(self, actor: str, review: Review, results: list[Result]) -> list[Outlier]:
+    def _outliers(self, review: Review, results: list[Result]) -> list[Outlier]:
         desk = self.desk
         ceilings = self._ceilings(review, [r.person for r in results])
         before = self._previous_finals(review, [r.member for r in results])

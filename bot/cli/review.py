@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.app import review_export
-from bot.app.review_desk import Opening, Refused
+from bot.app.review_desk import Opening, Refused, Reviews
 from bot.cli.governance import actor
 from bot.config import Settings
 from bot.core.review import Review
@@ -93,19 +94,18 @@ def cmd_review_open(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_review_next(settings: Settings, args: argparse.Namespace) -> int:
-    with opened(settings, create=False) as rt:
-        try:
-            review = rt.service.appraisal.reviews.advance(actor(), args.cycle)
-        except Refused as refused:
-            return _refused(rt, refused)
-        _shown(rt, review)
-    return 0
+    return _change(settings, lambda reviews: reviews.advance(actor(), args.cycle))
 
 
 def cmd_review_lock(settings: Settings, args: argparse.Namespace) -> int:
+    return _change(settings, lambda reviews: reviews.lock(actor(), args.cycle))
+
+
+def _change(settings: Settings, change: Callable[[Reviews], Review]) -> int:
+    """Move or lock a review, then show where it stands (or why not)."""
     with opened(settings, create=False) as rt:
         try:
-            review = rt.service.appraisal.reviews.lock(actor(), args.cycle)
+            review = change(rt.service.appraisal.reviews)
         except Refused as refused:
             return _refused(rt, refused)
         _shown(rt, review)

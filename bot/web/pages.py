@@ -279,7 +279,8 @@ def _cycle(request: Request) -> str | None:
 
 
 def _number(text: str) -> int:
-    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
+    """A page number as typed into an address: 1 for anything that is not one."""
+    return max(1, int(text)) if text.isdigit() and 0 < len(text) < 7 else 1
 
 
 def _day(text: str) -> date | None:

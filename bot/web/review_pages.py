@@ -35,6 +35,7 @@ from bot.app.spreadsheet import XLSX
 from bot.core.appraisal import Citation, Written, scale
 from bot.core.messages import Reply
 from bot.core.review import Kind, Stage
+from bot.web.pages import _number, _plain
 
 if TYPE_CHECKING:
     from bot.web.app import Viewer, WebApp
@@ -244,7 +245,7 @@ class ReviewPages:
         ]
         results.sort(key=lambda r: (-r.total, r.member.name or r.person))
         pages = max(1, -(-len(results) // SCORES_PAGE))
-        page = min(pages, _page_number(query.get("page", "1")))
+        page = min(pages, _number(query.get("page", "1")))
         listed = {r.person for r in results}
         outliers = [o for o in calibration.outliers if o.person in listed]
         return self._page(
@@ -310,14 +311,6 @@ class ReviewPages:
             media_type=media,
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
-
-
-def _page_number(text: str) -> int:
-    return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
-
-
-def _plain(text: str, limit: int = 96) -> str:
-    return text if len(text) <= limit and text.isprintable() else ""
 
 
 def _int(text: str) -> int:
